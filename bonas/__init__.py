@@ -1,0 +1,42 @@
+"""bonas: neural architecture search by Bayesian optimization, on Optuna.
+
+The public names are imported lazily, so ``import bonas`` and ``bonas --help`` stay instant;
+torch and BoTorch load only when a surrogate is first fitted.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0.dev0"
+
+_LAZY = {
+    "NB201Space": "bonas.spaces.nb201",
+    "CellSpace": "bonas.spaces.cell",
+    "SearchSpace": "bonas.spaces.base",
+    "NB201Benchmark": "bonas.benchmark",
+    "TabularBenchmark": "bonas.benchmark",
+    "BONASSampler": "bonas.sampler",
+}
+
+__all__ = ["__version__", *_LAZY]
+
+if TYPE_CHECKING:
+    from bonas.benchmark import NB201Benchmark, TabularBenchmark
+    from bonas.sampler import BONASSampler
+    from bonas.spaces.base import SearchSpace
+    from bonas.spaces.cell import CellSpace
+    from bonas.spaces.nb201 import NB201Space
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'bonas' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

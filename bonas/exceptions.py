@@ -1,0 +1,45 @@
+"""The bonas error tree.
+
+Every error that bonas raises on purpose is a :class:`BonasError`. Each subclass also inherits
+the builtin exception a caller would naturally catch, so ``except ValueError`` keeps working.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "BonasError",
+    "BenchmarkDataError",
+    "ConfigurationError",
+    "InvalidArchitectureError",
+    "InvalidGraphError",
+    "NotFittedError",
+    "SpaceTooLargeError",
+]
+
+
+class BonasError(Exception):
+    """Base class of every error raised by bonas."""
+
+
+class InvalidArchitectureError(BonasError, ValueError):
+    """An architecture (a cell string, an op name, Optuna parameters) is not in the space."""
+
+
+class InvalidGraphError(BonasError, ValueError):
+    """A graph is not a valid cell: a cycle, no input→output path, a missing op label, …"""
+
+
+class ConfigurationError(BonasError, ValueError):
+    """A constructor or function argument is invalid (unknown name, bad value, wrong width)."""
+
+
+class SpaceTooLargeError(BonasError, TypeError):
+    """The space cannot be listed: ``enumerate()`` was called on a space that is too large."""
+
+
+class NotFittedError(BonasError, RuntimeError):
+    """A stateful object (fitted encoder, surrogate) was used before ``fit``."""
+
+
+class BenchmarkDataError(BonasError, RuntimeError):
+    """A benchmark table is missing or broken; the message says how to install it."""
