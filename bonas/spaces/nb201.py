@@ -60,7 +60,7 @@ def _line_graph_edges() -> frozenset[tuple[int, int]]:
 _GRAPH_EDGES = _line_graph_edges()
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _unique_str(arch: tuple[str, ...], rule: CanonicalRule) -> str:
     """NB201's isomorphism key (``to_unique_str`` with zero terms), or its ``drop_zero`` variant.
 
@@ -118,7 +118,10 @@ class NB201Space(SearchSpace[NB201Arch]):
             )
         self.canonical_rule: CanonicalRule = canonical_rule
         self._spec = GraphSpec(
-            ops=NB201_OPS, max_nodes=8, max_path_length=3, fixed_edges=_GRAPH_EDGES,
+            ops=NB201_OPS,
+            max_nodes=8,
+            max_path_length=3,
+            fixed_edges=_GRAPH_EDGES,
             zero_op="none",
         )
 
@@ -145,8 +148,7 @@ class NB201Space(SearchSpace[NB201Arch]):
 
     def enumerate(self) -> Iterator[NB201Arch]:
         """Yield the 15,625 cells in the lexicographic order of their table keys."""
-        for combo in itertools.product(NB201_OPS, repeat=len(NB201_EDGES)):
-            yield combo  # type: ignore[misc]
+        yield from itertools.product(NB201_OPS, repeat=len(NB201_EDGES))  # type: ignore[misc]
 
     def sample(self, n: int, rng: np.random.Generator) -> list[NB201Arch]:
         """Draw ``n`` cells uniformly and independently (with replacement) with ``rng``."""
@@ -264,7 +266,7 @@ class NB201Space(SearchSpace[NB201Arch]):
         return tuple(NB201_OPS[int(c)] for c in key)  # type: ignore[return-value]
 
     def index(self, arch: NB201Arch) -> int:
-        """Position of ``arch`` in :meth:`enumerate` (base-5 value of its key; not NB201's index)."""
+        """Position of ``arch`` in :meth:`enumerate`: its key in base 5 (not NB201's index)."""
         return int(self.to_key(arch), 5)
 
     # -- the Optuna boundary --------------------------------------------------------------
@@ -297,7 +299,7 @@ class NB201Space(SearchSpace[NB201Arch]):
         if missing:
             raise self._bad_params(params, f"missing {missing}")
         ops = tuple(params[n] for n in names)
-        bad = [(n, o) for n, o in zip(names, ops) if o not in _OP_INDEX]
+        bad = [(n, o) for n, o in zip(names, ops, strict=True) if o not in _OP_INDEX]
         if bad:
             raise self._bad_params(params, f"unknown op(s) {bad}; ops are {list(NB201_OPS)}")
         return ops  # type: ignore[return-value]

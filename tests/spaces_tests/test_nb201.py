@@ -52,8 +52,12 @@ def test_isomorphism_class_counts(rule: str, n_classes: int) -> None:
 def test_canonical_rules_on_hand_checked_cells() -> None:
     # node1 = conv(x) and node2 = conv(x) + 0, so swapping the ops on 3<-1 and 3<-2 keeps the
     # function once zero terms are dropped; NB201's own rule keeps the "+ 0" and tells them apart.
-    a = SPACE.parse("|nor_conv_3x3~0|+|nor_conv_3x3~0|none~1|+|none~0|avg_pool_3x3~1|skip_connect~2|")
-    b = SPACE.parse("|nor_conv_3x3~0|+|nor_conv_3x3~0|none~1|+|none~0|skip_connect~1|avg_pool_3x3~2|")
+    a = SPACE.parse(
+        "|nor_conv_3x3~0|+|nor_conv_3x3~0|none~1|+|none~0|avg_pool_3x3~1|skip_connect~2|"
+    )
+    b = SPACE.parse(
+        "|nor_conv_3x3~0|+|nor_conv_3x3~0|none~1|+|none~0|skip_connect~1|avg_pool_3x3~2|"
+    )
     assert SPACE.canonical(a, rule="drop_zero") == SPACE.canonical(b, rule="drop_zero")
     assert SPACE.canonical(a) != SPACE.canonical(b)
     # Inputs into a node are a sum: their order does not matter under either rule.
@@ -89,7 +93,7 @@ def test_neighbors_are_the_24_one_edge_changes() -> None:
     arch = SPACE.from_key("012340")
     nbrs = SPACE.neighbors(arch)
     assert len(nbrs) == len(set(nbrs)) == 24
-    assert all(sum(x != y for x, y in zip(n, arch)) == 1 for n in nbrs)
+    assert all(sum(x != y for x, y in zip(n, arch, strict=True)) == 1 for n in nbrs)
 
 
 def test_sample_is_reproducible_and_valid() -> None:
