@@ -1,0 +1,113 @@
+"""The surrogate contract: a regression model with uncertainty, shaped like scikit-learn's."""
+
+from __future__ import annotations
+
+import abc
+from typing import Any, Literal, overload
+
+import numpy as np
+
+from bonas.exceptions import ConfigurationError, NotFittedError
+
+__all__ = ["Surrogate", "check_X", "check_Xy"]
+
+
+def check_X(X: Any, *, n_features: int | None = None, where: str = "X") -> np.ndarray:
+    """Return ``X`` as a finite float64 array of shape `(n, d)`, or raise a clear error."""
+    arr = np.asarray(X, dtype=np.float64)
+    if arr.ndim != 2:
+        raise ConfigurationError(
+            f"The {where!r} parameter must be a 2-d array of shape (n_samples, n_features). "
+            f"Got an array of shape {arr.shape} instead."
+        )
+    if n_features is not None and arr.shape[1] != n_features:
+        raise ConfigurationError(
+            f"The {where!r} parameter has {arr.shape[1]} features, but the surrogate was fitted "
+            f"on {n_features}. Use the same encoding for fit and predict."
+        )
+    if not np.all(np.isfinite(arr)):
+        raise ConfigurationError(f"The {where!r} parameter must be finite; it holds NaN or inf.")
+    return arr
+
+
+def check_Xy(X: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Validate a training set: ``X`` `(n, d)` finite, ``y`` `(n,)` finite, ``n >= 1``."""
+    X = check_X(X)
+    y = np.asarray(y, dtype=np.float64)
+    if y.ndim == 2 and y.shape[1] == 1:
+        y = y[:, 0]
+    if y.ndim != 1 or y.shape[0] != X.shape[0]:
+        raise ConfigurationError(
+            f"The 'y' parameter must have shape ({X.shape[0]},) to match 'X'. "
+            f"Got shape {y.shape} instead."
+        )
+    if X.shape[0] == 0:
+        raise ConfigurationError("The 'X' parameter holds no samples; fit needs at least one.")
+    if not np.all(np.isfinite(y)):
+        bad = np.flatnonzero(~np.isfinite(y))[:5].tolist()
+        raise ConfigurationError(
+            f"The 'y' parameter must be finite; entries {bad} are NaN or inf. "
+            "Drop failed evaluations before fitting."
+        )
+    return X, y
+
+
+class Surrogate(abc.ABC):
+    """A model of the objective over encoded architectures, with uncertainty.
+
+    Subclasses implement :meth:`fit` and :meth:`_predict`; :meth:`sample_y` defaults to
+    independent Gaussian draws from the predictive marginals. Learned state ends in ``_``.
+    Targets are maximized: higher ``y`` is better.
+    """
+
+    #: The number of features seen by :meth:`fit` (set by ``fit``).
+    n_features_in_: int
+
+    @abc.abstractmethod
+    def fit(self, X: np.ndarray, y: np.ndarray) -> Surrogate:
+        """Fit on ``X`` `(n, d)` and ``y`` `(n,)`; return ``self``."""
+
+    @abc.abstractmethod
+    def _predict(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Return the predictive mean and standard deviation of ``X`` `(m, d)`, each `(m,)`."""
+
+    @overload
+    def predict(self, X: np.ndarray, return_std: Literal[False] = ...) -> np.ndarray: ...
+
+    @overload
+    def predict(
+        self, X: np.ndarray, return_std: Literal[True]
+    ) -> tuple[np.ndarray, np.ndarray]: ...
+
+    def predict(
+        self, X: np.ndarray, return_std: bool = False
+    ) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
+        """Predict the objective of ``X`` `(m, d)`.
+
+        Returns:
+            The mean `(m,)`, and with ``return_std=True`` also the standard deviation `(m,)`
+            of the latent objective (without observation noise).
+        """
+        self._check_fitted()
+        X = check_X(X, n_features=self.n_features_in_)
+        mean, std = self._predict(X)
+        return (mean, std) if return_std else mean
+
+    def sample_y(self, X: np.ndarray, n_samples: int, rng: np.random.Generator) -> np.ndarray:
+        """Draw ``n_samples`` functions at ``X`` `(m, d)`; returns `(n_samples, m)`.
+
+        The default draws each point independently from its predictive marginal (independent
+        Thompson sampling, as BANANAS does); subclasses may draw jointly.
+        """
+        if not isinstance(n_samples, (int, np.integer)) or n_samples < 0:
+            raise ConfigurationError(
+                f"The 'n_samples' parameter of sample_y must be an int >= 0. Got {n_samples!r}."
+            )
+        mean, std = self.predict(X, return_std=True)
+        return mean + std * rng.standard_normal((int(n_samples), mean.shape[0]))
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "n_features_in_"):
+            raise NotFittedError(
+                f"This {type(self).__name__} is not fitted yet; call fit(X, y) first."
+            )
