@@ -66,7 +66,7 @@ def check_cell_graph(graph: nx.DiGraph, spec: GraphSpec | None = None) -> None:
     n = graph.number_of_nodes()
     if n < 2 or set(graph.nodes) != set(range(n)):
         raise InvalidGraphError(
-            f"A cell graph must have nodes 0 … n-1 with n >= 2. Got nodes {sorted(graph.nodes)}."
+            f"A cell graph must have nodes 0 … n-1 with n >= 2. Got nodes {list(graph.nodes)}."
         )
     if not nx.is_directed_acyclic_graph(graph):
         cycle = nx.find_cycle(graph)

@@ -1,0 +1,287 @@
+"""Search strategies on the NB201 table, side by side: a resumable grid and its report.
+
+    python benchmarks/nb201_search.py run --strategies bonas,tpe,gp,random \
+        --datasets cifar10,cifar100 --modes mean,noisy --seeds 20 --queries 200 --jobs 2
+    python benchmarks/nb201_search.py report
+
+``run`` writes one JSON file per (strategy, dataset, mode, seed) under
+``benchmarks/results/raw/`` and skips the files that exist, so an interrupted grid resumes.
+``report`` reads them and writes ``benchmarks/results/nb201_search.md`` and a plot.
+Every run is one process with one thread, so timings compare like with like.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+import time
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+RAW = HERE / "results" / "raw"
+CHECKPOINTS = (10, 25, 50, 100, 150, 200)
+
+
+def make_sampler(strategy: str, seed: int, mode: str) -> Any:
+    """The samplers of the grid, by name."""
+    import optuna
+
+    from bonas import BONASSampler, NB201Space
+
+    if strategy == "bonas":
+        acq = "noisy_logei" if mode == "noisy" else "logei"
+        return BONASSampler(NB201Space(), seed=seed, acquisition=acq)
+    if strategy == "tpe":
+        return optuna.samplers.TPESampler(seed=seed, multivariate=True)
+    if strategy == "gp":
+        return optuna.samplers.GPSampler(seed=seed)
+    if strategy == "random":
+        return optuna.samplers.RandomSampler(seed=seed)
+    raise SystemExit(f"unknown strategy {strategy!r}")
+
+
+def run_one(strategy: str, dataset: str, mode: str, seed: int, queries: int) -> dict[str, Any]:
+    """One search of ``queries`` trials; returns the per-trial record."""
+    os.environ["OMP_NUM_THREADS"] = "1"
+    import optuna
+    import torch
+
+    from bonas import NB201Benchmark
+
+    torch.set_num_threads(1)
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    bench = NB201Benchmark(dataset, mode=mode, seed=seed)
+    space = bench.space
+    sampler = make_sampler(strategy, seed, mode)
+    study = optuna.create_study(direction="maximize", sampler=sampler)
+    suggest_s: list[float] = []
+
+    def objective(trial: optuna.Trial) -> float:
+        # Optuna asks the sampler at the first suggest call, inside the objective; the table
+        # lookup after it takes microseconds, so this is the time per suggestion.
+        start = time.perf_counter()
+        try:
+            return bench.objective(trial)
+        finally:
+            suggest_s.append(time.perf_counter() - start)
+
+    wall = time.perf_counter()
+    study.optimize(objective, n_trials=queries)
+    wall = time.perf_counter() - wall
+    archs = [space.from_params(t.params) for t in study.trials]
+    return {
+        "strategy": strategy,
+        "dataset": dataset,
+        "mode": mode,
+        "seed": seed,
+        "queries": queries,
+        "optimum": bench.optimum[1],
+        "mean_acc": [bench.mean_accuracy(a) for a in archs],
+        "observed": [t.value for t in study.trials],
+        "canonical": [space.canonical(a) for a in archs],
+        "train_time": [bench.train_time(a) for a in archs],
+        "suggest_s": suggest_s,
+        "wall_s": wall,
+    }
+
+
+def _path(strategy: str, dataset: str, mode: str, seed: int, queries: int) -> Path:
+    return RAW / f"{strategy}__{dataset}__{mode}__q{queries}__s{seed}.json"
+
+
+def _run_and_save(args: tuple[str, str, str, int, int]) -> str:
+    record = run_one(*args)
+    path = _path(*args)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(record))
+    tmp.replace(path)
+    return path.name
+
+
+def cmd_run(ns: argparse.Namespace) -> None:
+    RAW.mkdir(parents=True, exist_ok=True)
+    # Most important first: every strategy on one (mode, dataset) before the next.
+    jobs = [
+        (st, ds, mode, seed, ns.queries)
+        for mode in ns.modes.split(",")
+        for ds in ns.datasets.split(",")
+        for seed in range(ns.seed0, ns.seed0 + ns.seeds)
+        for st in ns.strategies.split(",")
+        if not _path(st, ds, mode, seed, ns.queries).exists()
+    ]
+    print(f"{len(jobs)} runs to do", flush=True)
+    with ProcessPoolExecutor(max_workers=ns.jobs) as pool:
+        futures = [pool.submit(_run_and_save, j) for j in jobs]
+        for f in as_completed(futures):
+            print("done", f.result(), flush=True)
+
+
+# -- report -------------------------------------------------------------------------------
+def load_records(queries: int | None = None) -> list[dict[str, Any]]:
+    out = []
+    for p in sorted(RAW.glob("*.json")):
+        r = json.loads(p.read_text())
+        if queries is None or r["queries"] == queries:
+            out.append(r)
+    return out
+
+
+def first_hit(r: dict[str, Any]) -> int | None:
+    """Queries until the optimum cell (by mean accuracy) was first evaluated."""
+    acc = np.asarray(r["mean_acc"])
+    hits = np.flatnonzero(acc >= r["optimum"] - 1e-9)
+    return int(hits[0]) + 1 if len(hits) else None
+
+
+def summarize(group: list[dict[str, Any]]) -> dict[str, Any]:
+    q = group[0]["queries"]
+    inc = np.array([np.maximum.accumulate(r["mean_acc"]) for r in group])
+    regret = group[0]["optimum"] - inc
+    hits = [first_hit(r) for r in group]
+    finite = sorted(h if h is not None else 10**9 for h in hits)
+    med = float(np.median(finite))
+    repeats = [len(r["canonical"]) - len(set(r["canonical"])) for r in group]
+    sug = np.array([r["suggest_s"] for r in group])
+    return {
+        "n": len(group),
+        "inc": {c: inc[:, c - 1].mean() for c in CHECKPOINTS if c <= q},
+        "se": {c: inc[:, c - 1].std(ddof=1) / np.sqrt(len(group)) for c in CHECKPOINTS if c <= q},
+        "regret": {c: regret[:, c - 1].mean() for c in CHECKPOINTS if c <= q},
+        "found100": sum(h is not None and h <= 100 for h in hits),
+        "found200": sum(h is not None and h <= 200 for h in hits),
+        "median": med if med < 10**9 else None,
+        "repeats": int(np.sum(repeats)),
+        "suggest": {c: float(np.median(sug[:, c - 1])) for c in (50, 100, 200) if c <= q},
+        "inc_curve": inc.mean(0),
+        "se_curve": inc.std(0, ddof=1) / np.sqrt(len(group)),
+        "found_curve": np.array(
+            [np.mean([h is not None and h <= k for h in hits]) for k in range(1, q + 1)]
+        ),
+    }
+
+
+def cmd_report(ns: argparse.Namespace) -> None:
+    records = load_records(ns.queries)
+    groups: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
+    for r in records:
+        groups.setdefault((r["dataset"], r["mode"], r["strategy"]), []).append(r)
+    lines = [
+        "# NB201: search strategies side by side",
+        "",
+        f"Made by `python benchmarks/nb201_search.py run … && python benchmarks/nb201_search.py "
+        f"report` on {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+        "one thread per run.",
+        "",
+        "Incumbent = mean validation accuracy (over training seeds) of the best cell found so "
+        "far, averaged over runs (± standard error); in noisy mode the searcher sees one "
+        "seed's accuracy per query but is scored on the mean. Found = runs that evaluated the "
+        "optimum cell within 100 / 200 queries. Median = median queries to the optimum "
+        "(runs that never found it count as infinite). Repeats = trials that re-evaluated a "
+        "canonical class (NB201 rule). Suggest = median seconds per suggestion at 50/100/200 "
+        "finished trials.",
+        "",
+    ]
+    fig_data = {}
+    for key in sorted(groups):
+        ds, mode, _ = key
+        fig_data.setdefault((ds, mode), {})
+    for ds, mode in sorted(fig_data):
+        lines += [f"## {ds}, {mode} mode", ""]
+        header = (
+            "| strategy | runs | "
+            + " | ".join(f"@{c}" for c in CHECKPOINTS)
+            + (" | found ≤100 / ≤200 | median to opt | repeats | suggest s @50/100/200 |")
+        )
+        lines += [header, "|" + "---|" * (header.count("|") - 1)]
+        for (d, m, st), group in sorted(groups.items()):
+            if (d, m) != (ds, mode):
+                continue
+            s = summarize(group)
+            fig_data[(ds, mode)][st] = s
+            cells = [
+                f"{s['inc'][c]:.2f} ± {s['se'][c]:.2f}" if c in s["inc"] else "—"
+                for c in CHECKPOINTS
+            ]
+            med = f"{s['median']:.1f}" if s["median"] is not None else f">{group[0]['queries']}"
+            sug = " / ".join(f"{v:.3f}" for v in s["suggest"].values())
+            lines.append(
+                f"| {st} | {s['n']} | "
+                + " | ".join(cells)
+                + f" | {s['found100']} / {s['found200']} | {med} | {s['repeats']} | {sug} |"
+            )
+        lines.append("")
+    out = HERE / "results" / "nb201_search.md"
+    out.write_text("\n".join(lines))
+    print(out.read_text())
+    _plot(fig_data, HERE / "results" / "nb201_search.png")
+
+
+def _plot(fig_data: dict[tuple[str, str], dict[str, dict[str, Any]]], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    panels = sorted(fig_data)
+    if not panels:
+        return
+    fig, axes = plt.subplots(2, len(panels), figsize=(4.2 * len(panels), 7), squeeze=False)
+    for j, key in enumerate(panels):
+        ax, ax2 = axes[0, j], axes[1, j]
+        for st, s in sorted(fig_data[key].items()):
+            x = np.arange(1, len(s["inc_curve"]) + 1)
+            (line,) = ax.plot(x, s["inc_curve"], label=st)
+            ax.fill_between(
+                x,
+                s["inc_curve"] - s["se_curve"],
+                s["inc_curve"] + s["se_curve"],
+                color=line.get_color(),
+                alpha=0.2,
+            )
+            ax2.plot(x, s["found_curve"], label=st, color=line.get_color())
+        opt = next(iter(fig_data[key].values()))
+        ax.set_title(f"{key[0]}, {key[1]} mode")
+        ax.set_xlabel("queries")
+        ax.set_ylabel("incumbent mean val. acc. (%)")
+        lo = min(s["inc_curve"][9] for s in fig_data[key].values())
+        ax.set_ylim(lo - 0.2, None)
+        ax.set_xscale("log")
+        ax2.set_xlabel("queries")
+        ax2.set_ylabel("fraction of runs that found the optimum")
+        ax2.set_xscale("log")
+        del opt
+        ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+
+
+def main(argv: list[str] | None = None) -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    sub = p.add_subparsers(dest="cmd", required=True)
+    r = sub.add_parser("run")
+    r.add_argument("--strategies", default="bonas,tpe,gp,random")
+    r.add_argument("--datasets", default="cifar10,cifar100")
+    r.add_argument("--modes", default="mean,noisy")
+    r.add_argument("--seeds", type=int, default=20)
+    r.add_argument("--seed0", type=int, default=0)
+    r.add_argument("--queries", type=int, default=200)
+    r.add_argument("--jobs", type=int, default=2)
+    r.set_defaults(fn=cmd_run)
+    rep = sub.add_parser("report")
+    rep.add_argument("--queries", type=int, default=200)
+    rep.set_defaults(fn=cmd_report)
+    ns = p.parse_args(argv)
+    fn: Callable[[argparse.Namespace], None] = ns.fn
+    fn(ns)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

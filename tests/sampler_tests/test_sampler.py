@@ -1,0 +1,260 @@
+from __future__ import annotations
+
+import logging
+import math
+import multiprocessing as mp
+from pathlib import Path
+
+import numpy as np
+import optuna
+import pytest
+
+from bonas import BONASSampler, CellSpace, NB201Benchmark, NB201Space
+from bonas.exceptions import BonasError, ConfigurationError
+from bonas.surrogates import Surrogate, register
+
+optuna.logging.set_verbosity(optuna.logging.WARNING)
+SPACE = NB201Space()
+
+
+def _study(sampler: optuna.samplers.BaseSampler, storage: str | None = None) -> optuna.Study:
+    return optuna.create_study(direction="maximize", sampler=sampler, storage=storage)
+
+
+def _classes(study: optuna.Study) -> list[str]:
+    return [SPACE.canonical(SPACE.from_params(t.params)) for t in study.trials if t.params]
+
+
+def test_same_seed_same_trials() -> None:
+    bench = NB201Benchmark("cifar10")
+    runs = []
+    for _ in range(2):
+        study = _study(BONASSampler(SPACE, seed=3, n_startup_trials=4))
+        study.optimize(bench.objective, n_trials=10)
+        runs.append([t.params for t in study.trials])
+    assert runs[0] == runs[1]
+    other = _study(BONASSampler(SPACE, seed=4, n_startup_trials=4))
+    other.optimize(bench.objective, n_trials=10)
+    assert [t.params for t in other.trials] != runs[0]
+
+
+def test_never_repeats_a_canonical_class_and_improves_on_random() -> None:
+    bench = NB201Benchmark("cifar10")
+    study = _study(BONASSampler(SPACE, seed=0, n_startup_trials=5))
+    study.optimize(bench.objective, n_trials=30)
+    classes = _classes(study)
+    assert len(classes) == len(set(classes)) == 30
+    # The model-based half beats the random start: its mean is higher.
+    values = [t.value for t in study.trials]
+    assert np.mean(values[15:]) > np.mean(values[:5])
+    assert bench.regret(SPACE.from_params(study.best_params)) < 1.0
+
+
+def test_pending_trials_are_fantasized_not_repeated() -> None:
+    bench = NB201Benchmark("cifar10")
+    sampler = BONASSampler(SPACE, seed=0, n_startup_trials=3)
+    study = _study(sampler)
+    study.optimize(bench.objective, n_trials=5)
+    # Three trials asked but not told: they are RUNNING, and the sampler must avoid them.
+    running = [study.ask() for _ in range(3)]
+    archs = [SPACE.suggest(t) for t in running]
+    keys = {SPACE.canonical(a) for a in archs} | set(_classes(study)[:5])
+    assert len(keys) == 8
+    for t, a in zip(running, archs, strict=True):
+        study.tell(t, bench.query(a))
+
+
+def test_failed_trials_are_not_values_and_are_retried_once() -> None:
+    bench = NB201Benchmark("cifar10")
+    sampler = BONASSampler(SPACE, seed=1, n_startup_trials=2, max_retries=1)
+    study = _study(sampler)
+    fail = {"n": 0}
+
+    def objective(trial: optuna.Trial) -> float:
+        arch = SPACE.suggest(trial)
+        if trial.number in (2, 3):
+            fail["n"] += 1
+            raise RuntimeError("the GPU fell over")
+        return bench.objective(trial) if arch else math.nan
+
+    study.optimize(objective, n_trials=8, catch=(RuntimeError,))
+    states = [t.state for t in study.trials]
+    assert states.count(optuna.trial.TrialState.FAIL) == 2
+    assert states.count(optuna.trial.TrialState.COMPLETE) == 6
+    state = sampler.read_trials(study)
+    assert len(state.values) == 6  # FAIL trials are never read as values
+
+
+def test_nan_objective_becomes_a_fail_trial_and_the_study_goes_on() -> None:
+    sampler = BONASSampler(SPACE, seed=0, n_startup_trials=2)
+    study = _study(sampler)
+
+    def objective(trial: optuna.Trial) -> float:
+        arch = SPACE.suggest(trial)
+        return math.nan if trial.number == 3 else float(SPACE.index(arch) % 97)
+
+    study.optimize(objective, n_trials=6)
+    assert [t.state.name for t in study.trials].count("FAIL") == 1
+    assert len(sampler.read_trials(study).values) == 5
+
+
+def test_minimize_direction_is_respected() -> None:
+    bench = NB201Benchmark("cifar10")
+    study = optuna.create_study(
+        direction="minimize", sampler=BONASSampler(SPACE, seed=0, n_startup_trials=5)
+    )
+    study.optimize(lambda t: bench.regret(SPACE.suggest(t)), n_trials=20)
+    assert study.best_value < 1.0
+
+
+def test_extra_parameters_fall_back_with_a_logged_reason(caplog: pytest.LogCaptureFixture) -> None:
+    bench = NB201Benchmark("cifar10")
+    study = _study(BONASSampler(SPACE, seed=0, n_startup_trials=2))
+
+    def objective(trial: optuna.Trial) -> float:
+        lr = trial.suggest_float("lr", 1e-4, 1e-1, log=True)
+        return bench.objective(trial) - lr
+
+    with caplog.at_level(logging.WARNING, logger="bonas.sampler"):
+        study.optimize(objective, n_trials=4)
+    assert "'lr' is not part of the space" in caplog.text
+    assert all("lr" in t.params for t in study.trials)
+
+
+def test_enqueued_trial_is_evaluated_as_given() -> None:
+    bench = NB201Benchmark("cifar10")
+    study = _study(BONASSampler(SPACE, seed=0, n_startup_trials=2))
+    best = SPACE.from_key("333132")
+    study.enqueue_trial(SPACE.to_params(best))
+    study.optimize(bench.objective, n_trials=3)
+    assert SPACE.from_params(study.trials[0].params) == best
+
+
+def test_sqlite_storage_and_threads(tmp_path: Path) -> None:
+    bench = NB201Benchmark("cifar10")
+    storage = f"sqlite:///{tmp_path / 'study.db'}"
+    study = _study(BONASSampler(SPACE, seed=0, n_startup_trials=4), storage=storage)
+    study.optimize(bench.objective, n_trials=16, n_jobs=2)
+    classes = _classes(study)
+    assert len(classes) == len(set(classes)) == 16
+    again = optuna.load_study(study_name=study.study_name, storage=storage)
+    assert len(again.trials) == 16
+
+
+def _worker(storage: str, name: str, seed: int) -> None:
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    bench = NB201Benchmark("cifar10")
+    study = optuna.load_study(
+        study_name=name,
+        storage=storage,
+        sampler=BONASSampler(SPACE, seed=seed, n_startup_trials=3),
+    )
+    study.optimize(bench.objective, n_trials=8)
+
+
+def test_two_processes_on_one_sqlite_study_never_share_a_class(tmp_path: Path) -> None:
+    storage = f"sqlite:///{tmp_path / 'shared.db'}"
+    optuna.create_study(study_name="shared", storage=storage, direction="maximize")
+    ctx = mp.get_context("spawn")
+    procs = [ctx.Process(target=_worker, args=(storage, "shared", s)) for s in (0, 1)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(timeout=300)
+        assert p.exitcode == 0
+    study = optuna.load_study(study_name="shared", storage=storage)
+    classes = _classes(study)
+    # The two workers read the same trials at the same moments and would propose the same
+    # cells; the reservation recorded on each trial makes exactly one of them yield.
+    assert len(classes) == len(set(classes)) == 16
+
+
+class KNNSurrogate(Surrogate):
+    """A 20-line plug-in: mean and spread of the k nearest training targets."""
+
+    def __init__(self, *, k: int = 5) -> None:
+        self.k = k
+
+    def fit(self, X: np.ndarray, y: np.ndarray) -> KNNSurrogate:
+        self.X_, self.y_ = np.asarray(X, float), np.asarray(y, float)
+        self.n_features_in_ = self.X_.shape[1]
+        return self
+
+    def _predict(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        d = ((X[:, None, :] - self.X_[None, :, :]) ** 2).sum(-1)
+        idx = np.argsort(d, axis=1)[:, : self.k]
+        near = self.y_[idx]
+        return near.mean(1), near.std(1) + 0.1 * np.sqrt(d.min(1) + 1.0)
+
+
+def test_a_plug_in_surrogate_runs_a_study() -> None:
+    register("knn_test", KNNSurrogate)
+    bench = NB201Benchmark("cifar10")
+    study = _study(BONASSampler(SPACE, surrogate="knn_test", seed=0, n_startup_trials=5))
+    study.optimize(bench.objective, n_trials=20)
+    assert len(set(_classes(study))) == 20
+    assert max(t.value for t in study.trials) > 88.0
+
+
+@pytest.mark.parametrize("surrogate", ["ensemble"])
+def test_other_surrogates_and_acquisitions(surrogate: str) -> None:
+    bench = NB201Benchmark("cifar10")
+    for acq in ("ucb", "thompson", "noisy_logei"):
+        study = _study(
+            BONASSampler(SPACE, surrogate=surrogate, acquisition=acq, seed=0, n_startup_trials=4)
+        )
+        study.optimize(bench.objective, n_trials=8)
+        assert len(set(_classes(study))) == 8
+
+
+def test_nb101_cell_space_proposes_valid_distinct_cells() -> None:
+    space = CellSpace.nb101()
+    sampler = BONASSampler(space, seed=0, n_startup_trials=5)
+    study = _study(sampler)
+
+    def objective(trial: optuna.Trial) -> float:
+        cell = space.suggest(trial)
+        g = space.to_graph(cell)
+        ops = [g.nodes[i]["op"] for i in g.nodes]
+        return ops.count("conv3x3-bn-relu") + 0.5 * g.number_of_edges() / 9
+
+    study.optimize(objective, n_trials=15)
+    keys = [space.canonical(space.from_params(t.params)) for t in study.trials]
+    assert len(keys) == len(set(keys)) == 15
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"surrogate": "no_such_model"}, "no_such_model"),
+        ({"encoding": "no_such_encoding"}, "no_such_encoding"),
+        ({"acquisition": "ei"}, "'acquisition'"),
+        ({"n_startup_trials": 0}, "'n_startup_trials'"),
+        ({"pruned": "keep"}, "'pruned'"),
+        ({"target_transform": "log"}, "'target_transform'"),
+    ],
+)
+def test_bad_configuration_is_a_clear_error(kwargs: dict[str, object], match: str) -> None:
+    with pytest.raises(ConfigurationError, match=match) as info:
+        BONASSampler(SPACE, **kwargs)  # type: ignore[arg-type]
+    assert isinstance(info.value, BonasError)
+
+
+def test_space_must_be_a_bonas_space() -> None:
+    with pytest.raises(ConfigurationError, match="'space'"):
+        BONASSampler({"edge": [1, 2]})  # type: ignore[arg-type]
+
+
+class _BadEncoder:
+    n_features = 7
+
+    def encode(self, graphs: list[object]) -> np.ndarray:
+        return np.zeros((len(graphs), 3))
+
+
+def test_encoder_width_mismatch_is_a_clear_error() -> None:
+    sampler = BONASSampler(SPACE, encoding=_BadEncoder(), seed=0, n_startup_trials=2)  # type: ignore[arg-type]
+    study = _study(sampler)
+    bench = NB201Benchmark("cifar10")
+    with pytest.raises(ConfigurationError, match="n_features=7"):
+        study.optimize(bench.objective, n_trials=3)
