@@ -82,6 +82,8 @@ class BONASSampler(BaseSampler):
         acquisition: ``"logei"`` (log expected improvement), ``"noisy_logei"`` (log-EI whose
             incumbent is the best posterior mean, for noisy objectives), ``"ucb"`` or
             ``"thompson"`` (independent Thompson sampling).
+        acquisition_kwargs: Options of the acquisition, e.g. ``{"beta": 4.0}`` for UCB or
+            ``{"xi": 0.1}`` for log-EI.
         target_transform: ``"copula"`` (normal scores of ranks) or ``"none"``.
         n_startup_trials: Trials drawn at random (distinct classes) before the model is used.
         pruned: What PRUNED trials mean. ``"exclude"``: their class is never proposed again
@@ -116,6 +118,7 @@ class BONASSampler(BaseSampler):
         encoding: str | Encoder = "path_adjacency",
         encoding_kwargs: dict[str, Any] | None = None,
         acquisition: AcquisitionName = "logei",
+        acquisition_kwargs: dict[str, Any] | None = None,
         target_transform: str = "copula",
         n_startup_trials: int = 10,
         pruned: PrunedPolicy = "exclude",
@@ -163,6 +166,7 @@ class BONASSampler(BaseSampler):
         self._surrogate = self._make_surrogate(surrogate, dict(surrogate_kwargs or {}))
         self._encoder = self._make_encoder(encoding, encoding_kwargs or {})
         self.acquisition = acquisition
+        self.acquisition_kwargs = dict(acquisition_kwargs or {})
         self.target_transform = target_transform
         self.n_startup_trials = n_startup_trials
         self.pruned = pruned
@@ -461,13 +465,14 @@ class BONASSampler(BaseSampler):
     ) -> Callable[[np.ndarray], np.ndarray]:
         from bonas.acquisition import functions as F
 
+        kw = self.acquisition_kwargs
         if self.acquisition == "logei":
-            return F.LogEI(surrogate, best_f=float(np.max(y)))
+            return F.LogEI(surrogate, best_f=float(np.max(y)), **kw)
         if self.acquisition == "noisy_logei":
-            return F.NoisyLogEI(surrogate, X_observed=X)
+            return F.NoisyLogEI(surrogate, X_observed=X, **kw)
         if self.acquisition == "ucb":
-            return F.UCB(surrogate)
-        return F.ThompsonSampling(surrogate, rng=rng)
+            return F.UCB(surrogate, **kw)
+        return F.ThompsonSampling(surrogate, rng=rng, **kw)
 
     def _warn_once(self, key: str, message: str) -> None:
         if key not in self._warned:
