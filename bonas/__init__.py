@@ -20,7 +20,15 @@ _LAZY = {
     "BONASSampler": "bonas.sampler",
 }
 
-__all__ = ["__version__", *_LAZY]
+__all__ = [
+    "BONASSampler",
+    "CellSpace",
+    "NB201Benchmark",
+    "NB201Space",
+    "SearchSpace",
+    "TabularBenchmark",
+    "__version__",
+]
 
 if TYPE_CHECKING:
     from bonas.benchmark import NB201Benchmark, TabularBenchmark

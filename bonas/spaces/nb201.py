@@ -148,7 +148,7 @@ class NB201Space(SearchSpace[NB201Arch]):
 
     def enumerate(self) -> Iterator[NB201Arch]:
         """Yield the 15,625 cells in the lexicographic order of their table keys."""
-        yield from itertools.product(NB201_OPS, repeat=len(NB201_EDGES))  # type: ignore[misc]
+        yield from itertools.product(NB201_OPS, repeat=len(NB201_EDGES))
 
     def sample(self, n: int, rng: np.random.Generator) -> list[NB201Arch]:
         """Draw ``n`` cells uniformly and independently (with replacement) with ``rng``."""
@@ -157,7 +157,7 @@ class NB201Space(SearchSpace[NB201Arch]):
                 f"The 'n' parameter of NB201Space.sample must be an int >= 0. Got {n!r} instead."
             )
         idx = rng.integers(0, len(NB201_OPS), size=(int(n), len(NB201_EDGES)))
-        return [tuple(NB201_OPS[i] for i in row) for row in idx]  # type: ignore[misc]
+        return [tuple(NB201_OPS[i] for i in row) for row in idx]
 
     def neighbors(self, arch: NB201Arch) -> list[NB201Arch]:
         """The 24 cells that differ from ``arch`` on exactly one edge (edge-major, op order)."""
@@ -187,7 +187,7 @@ class NB201Space(SearchSpace[NB201Arch]):
                 f"An NB201 architecture is a tuple of 6 op names from {list(NB201_OPS)}. "
                 f"Got {arch!r} instead."
             )
-        return ops  # type: ignore[return-value]
+        return ops
 
     # -- forms ----------------------------------------------------------------------------
     def to_graph(self, arch: NB201Arch) -> nx.DiGraph:
@@ -302,4 +302,4 @@ class NB201Space(SearchSpace[NB201Arch]):
         bad = [(n, o) for n, o in zip(names, ops, strict=True) if o not in _OP_INDEX]
         if bad:
             raise self._bad_params(params, f"unknown op(s) {bad}; ops are {list(NB201_OPS)}")
-        return ops  # type: ignore[return-value]
+        return ops
