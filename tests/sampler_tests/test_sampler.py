@@ -2,7 +2,9 @@ from __future__ import annotations
 
 import logging
 import math
-import multiprocessing as mp
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -141,27 +143,36 @@ def test_sqlite_storage_and_threads(tmp_path: Path) -> None:
     assert len(again.trials) == 16
 
 
-def _worker(storage: str, name: str, seed: int) -> None:
-    optuna.logging.set_verbosity(optuna.logging.WARNING)
-    bench = NB201Benchmark("cifar10")
-    study = optuna.load_study(
-        study_name=name,
-        storage=storage,
-        sampler=BONASSampler(SPACE, seed=seed, n_startup_trials=3),
-    )
-    study.optimize(bench.objective, n_trials=8)
+_WORKER = """
+import sys
+import optuna
+from bonas import BONASSampler, NB201Benchmark, NB201Space
+
+optuna.logging.set_verbosity(optuna.logging.WARNING)
+storage, name, seed = sys.argv[1], sys.argv[2], int(sys.argv[3])
+bench = NB201Benchmark("cifar10")
+sampler = BONASSampler(NB201Space(), seed=seed, n_startup_trials=3)
+study = optuna.load_study(study_name=name, storage=storage, sampler=sampler)
+study.optimize(bench.objective, n_trials=8)
+"""
 
 
 def test_two_processes_on_one_sqlite_study_never_share_a_class(tmp_path: Path) -> None:
     storage = f"sqlite:///{tmp_path / 'shared.db'}"
     optuna.create_study(study_name="shared", storage=storage, direction="maximize")
-    ctx = mp.get_context("spawn")
-    procs = [ctx.Process(target=_worker, args=(storage, "shared", s)) for s in (0, 1)]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path), "OMP_NUM_THREADS": "1"}
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", _WORKER, storage, "shared", str(seed)],
+            env=env,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for seed in (0, 1)
+    ]
     for p in procs:
-        p.start()
-    for p in procs:
-        p.join(timeout=300)
-        assert p.exitcode == 0
+        _, err = p.communicate(timeout=600)
+        assert p.returncode == 0, err
     study = optuna.load_study(study_name="shared", storage=storage)
     classes = _classes(study)
     # The two workers read the same trials at the same moments and would propose the same
