@@ -18,13 +18,21 @@ _LAZY = {
     "NB201Benchmark": "bonas.benchmark",
     "TabularBenchmark": "bonas.benchmark",
     "BONASSampler": "bonas.sampler",
+    "EvolutionSampler": "bonas.samplers",
+    "LocalSearchSampler": "bonas.samplers",
+    "REINFORCESampler": "bonas.samplers",
+    "RandomSearchSampler": "bonas.samplers",
 }
 
 __all__ = [
     "BONASSampler",
     "CellSpace",
+    "EvolutionSampler",
+    "LocalSearchSampler",
     "NB201Benchmark",
     "NB201Space",
+    "REINFORCESampler",
+    "RandomSearchSampler",
     "SearchSpace",
     "TabularBenchmark",
     "__version__",
@@ -33,6 +41,12 @@ __all__ = [
 if TYPE_CHECKING:
     from bonas.benchmark import NB201Benchmark, TabularBenchmark
     from bonas.sampler import BONASSampler
+    from bonas.samplers import (
+        EvolutionSampler,
+        LocalSearchSampler,
+        RandomSearchSampler,
+        REINFORCESampler,
+    )
     from bonas.spaces.base import SearchSpace
     from bonas.spaces.cell import CellSpace
     from bonas.spaces.nb201 import NB201Space

@@ -6,61 +6,29 @@ space, and hands the numerical work to the layers below (encoding → surrogate 
 
 from __future__ import annotations
 
-import logging
-import math
-import threading
-import time
-from collections import Counter
-from collections.abc import Callable, Hashable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
-import optuna
-from optuna.distributions import BaseDistribution
-from optuna.samplers import BaseSampler, RandomSampler
-from optuna.study import StudyDirection
-from optuna.trial import FrozenTrial, TrialState
 
-from bonas.exceptions import BonasError, ConfigurationError
-from bonas.spaces.base import SearchSpace
+from bonas.exceptions import ConfigurationError
+from bonas.samplers.base import PrunedPolicy, SearchState, SpaceSampler, class_pool
 
 if TYPE_CHECKING:
-    from optuna.study import Study
+    from optuna.samplers import BaseSampler
+    from optuna.trial import FrozenTrial
 
     from bonas.encodings.base import Encoder
+    from bonas.spaces.base import SearchSpace
     from bonas.surrogates.base import Surrogate
 
 __all__ = ["BONASSampler", "SearchState"]
 
-_log = logging.getLogger(__name__)
-
 AcquisitionName = Literal["logei", "noisy_logei", "ucb", "thompson"]
-PrunedPolicy = Literal["exclude", "last_value"]
 _ACQUISITIONS = ("logei", "noisy_logei", "ucb", "thompson")
-_PROPOSAL_ATTR = "bonas:proposal"
-_MAX_RESERVATION_TRIES = 8
 
 
-@dataclass
-class SearchState:
-    """What the study's trials say, in terms of the space (built anew for every suggestion).
-
-    Attributes:
-        archs: The cells with a value to learn from, in trial order.
-        values: Their values, oriented so that higher is better.
-        pending: Cells that other trials are evaluating now (RUNNING or WAITING).
-        taken: Canonical keys never to propose again (complete, pending, pruned, or failed
-            ``max_retries + 1`` times).
-    """
-
-    archs: list[Hashable] = field(default_factory=list)
-    values: list[float] = field(default_factory=list)
-    pending: list[Hashable] = field(default_factory=list)
-    taken: set[str] = field(default_factory=set)
-
-
-class BONASSampler(BaseSampler):
+class BONASSampler(SpaceSampler):
     """Bayesian-optimization NAS sampler for Optuna studies over a bonas search space.
 
     For each trial it fits a surrogate to the finished trials (encoded architectures →
@@ -129,11 +97,13 @@ class BONASSampler(BaseSampler):
     ) -> None:
         from bonas.surrogates.transforms import TARGET_TRANSFORMS
 
-        if not isinstance(space, SearchSpace):
-            raise ConfigurationError(
-                "The 'space' parameter of BONASSampler must be a bonas SearchSpace such as "
-                f"NB201Space() or CellSpace.nb101(). Got {type(space).__name__} instead."
-            )
+        super().__init__(
+            space,
+            seed=seed,
+            independent_sampler=independent_sampler,
+            pruned=pruned,
+            max_retries=max_retries,
+        )
         if acquisition not in _ACQUISITIONS:
             raise ConfigurationError(
                 "The 'acquisition' parameter of BONASSampler must be one of "
@@ -149,33 +119,14 @@ class BONASSampler(BaseSampler):
                 "The 'n_startup_trials' parameter of BONASSampler must be an int >= 1. "
                 f"Got {n_startup_trials!r} instead."
             )
-        if pruned not in ("exclude", "last_value"):
-            raise ConfigurationError(
-                "The 'pruned' parameter of BONASSampler must be 'exclude' or 'last_value'. "
-                f"Got {pruned!r} instead."
-            )
-        if not isinstance(max_retries, int) or max_retries < 0:
-            raise ConfigurationError(
-                f"The 'max_retries' parameter of BONASSampler must be an int >= 0. "
-                f"Got {max_retries!r} instead."
-            )
-        self.space = space
-        if seed is None:
-            seed_ = int(np.random.SeedSequence().generate_state(1)[0])
-        self._seed: int = seed if seed is not None else seed_
         self._surrogate = self._make_surrogate(surrogate, dict(surrogate_kwargs or {}))
         self._encoder = self._make_encoder(encoding, encoding_kwargs or {})
         self.acquisition = acquisition
         self.acquisition_kwargs = dict(acquisition_kwargs or {})
         self.target_transform = target_transform
         self.n_startup_trials = n_startup_trials
-        self.pruned = pruned
-        self.max_retries = max_retries
         self.candidate_chunk_size = candidate_chunk_size
-        self._independent = independent_sampler or RandomSampler(seed=seed)
-        self._lock = threading.RLock()
         self._pool: tuple[list[Any], np.ndarray, dict[str, int]] | None = None
-        self._warned: set[str] = set()
 
     # -- set-up ---------------------------------------------------------------------------
     def _make_surrogate(
@@ -208,12 +159,9 @@ class BONASSampler(BaseSampler):
     def _candidate_pool(self) -> tuple[list[Any], np.ndarray, dict[str, int]]:
         """One representative per canonical class of an enumerable space, and its encoding."""
         if self._pool is None:
-            reps: dict[str, Any] = {}
-            for arch in self.space.enumerate():
-                reps.setdefault(self.space.canonical(arch), arch)
-            archs = list(reps.values())
-            X = self._encode(archs)
-            self._pool = (archs, X, {key: i for i, key in enumerate(reps)})
+            pool = class_pool(self.space)
+            archs = list(pool.representatives)
+            self._pool = (archs, self._encode(archs), dict(pool.index))
         return self._pool
 
     def _encode(self, archs: Sequence[Any]) -> np.ndarray:
@@ -227,187 +175,11 @@ class BONASSampler(BaseSampler):
             )
         return X
 
-    # -- Optuna's sampler API -------------------------------------------------------------
-    def reseed_rng(self) -> None:
-        self._independent.reseed_rng()
-
-    def infer_relative_search_space(
-        self, study: Study, trial: FrozenTrial
-    ) -> dict[str, BaseDistribution]:
-        return self.space.distributions()
-
-    def sample_relative(
-        self, study: Study, trial: FrozenTrial, search_space: dict[str, BaseDistribution]
-    ) -> dict[str, Any]:
-        if not search_space or set(search_space) != set(self.space.distributions()):
-            return {}
-        if study._is_multi_objective():
-            self._warn_once(
-                "multi",
-                "BONASSampler optimizes one objective; this study has several, so every "
-                "parameter falls back to the independent sampler.",
-            )
-            return {}
-        fixed = trial.system_attrs.get("fixed_params", {})
-        if fixed and all(name in fixed for name in search_space):
-            return {}  # an enqueued trial: its parameters are already chosen
-        with self._lock:
-            return self._propose_and_reserve(study, trial)
-
-    def sample_independent(
-        self,
-        study: Study,
-        trial: FrozenTrial,
-        param_name: str,
-        param_distribution: BaseDistribution,
-    ) -> Any:
-        self._warn_once(
-            f"param:{param_name}",
-            f"Parameter {param_name!r} is not part of the space {self.space.name!r}; it is "
-            f"sampled by {type(self._independent).__name__}.",
-        )
-        return self._independent.sample_independent(study, trial, param_name, param_distribution)
-
-    def before_trial(self, study: Study, trial: FrozenTrial) -> None:
-        self._independent.before_trial(study, trial)
-
-    def after_trial(
-        self,
-        study: Study,
-        trial: FrozenTrial,
-        state: TrialState,
-        values: Sequence[float] | None,
-    ) -> None:
-        self._independent.after_trial(study, trial, state, values)
-
     # -- the search -----------------------------------------------------------------------
-    def _rng(self, trial: FrozenTrial) -> np.random.Generator:
-        return np.random.default_rng(np.random.SeedSequence([self._seed, trial.number]))
-
-    def read_trials(self, study: Study, exclude: int | None = None) -> SearchState:
-        """Read the study's trials into a :class:`SearchState` (cells, values, pending)."""
-        state = SearchState()
-        failures: Counter[str] = Counter()
-        sign = 1.0 if study.direction == StudyDirection.MAXIMIZE else -1.0
-        trials = study.get_trials(deepcopy=False)
-        for t in trials:
-            if t.number == exclude:
-                continue
-            arch = self._arch_of(t)
-            if arch is None:
-                continue
-            key = self.space.canonical(arch)
-            if t.state == TrialState.COMPLETE:
-                value = t.value
-                if value is None or not math.isfinite(value):
-                    continue
-                state.archs.append(arch)
-                state.values.append(sign * value)
-                state.taken.add(key)
-            elif t.state in (TrialState.RUNNING, TrialState.WAITING):
-                state.pending.append(arch)
-                state.taken.add(key)
-            elif t.state == TrialState.PRUNED:
-                state.taken.add(key)
-                if self.pruned == "last_value" and t.intermediate_values:
-                    last = t.intermediate_values[max(t.intermediate_values)]
-                    if math.isfinite(last):
-                        state.archs.append(arch)
-                        state.values.append(sign * last)
-            elif t.state == TrialState.FAIL:
-                failures[key] += 1
-                if failures[key] > self.max_retries:
-                    state.taken.add(key)
-        return state
-
-    def _arch_of(self, t: FrozenTrial) -> Any | None:
-        params: dict[str, Any] = dict(t.params)
-        if t.state in (TrialState.RUNNING, TrialState.WAITING):
-            # A trial still suggesting holds part of its parameters: use the proposal recorded
-            # by the sampler, or the parameters fixed by enqueue_trial.
-            proposal = t.system_attrs.get(_PROPOSAL_ATTR, {}).get("params")
-            proposal = proposal or t.system_attrs.get("fixed_params")
-            if isinstance(proposal, dict):
-                params = {**proposal, **params}
-            if set(params) != set(self.space.distributions()):
-                return None
-        if not params:
-            return None
-        try:
-            return self.space.from_params(params)
-        except (BonasError, ValueError, TypeError, KeyError) as err:
-            self._warn_once(
-                f"trial:{t.number}",
-                f"Trial {t.number} has parameters outside the space ({err}); it is ignored "
-                "by the surrogate.",
-            )
-            return None
-
-    def _propose_and_reserve(self, study: Study, trial: FrozenTrial) -> dict[str, Any]:
-        """Propose a cell, record it on the trial, and yield to an earlier reservation.
-
-        Workers that read the study at the same moment see the same data and would propose the
-        same cell. So the proposal is written to the trial's system attributes with a time
-        stamp, then the study is read again: if another unfinished trial reserved the same
-        class earlier (by time stamp, then trial number), or a finished one holds it, this
-        trial proposes again without that class. Of two racing workers exactly one yields.
-        (Across machines this relies on their clocks agreeing to within a suggestion's time.)
-        """
-        rng = self._rng(trial)
-        state = self.read_trials(study, exclude=trial.number)
-        params: dict[str, Any] = {}
-        for _ in range(_MAX_RESERVATION_TRIES):
-            if len(state.values) < self.n_startup_trials:
-                arch = self._random_untaken(state, rng)
-            else:
-                arch = self._model_based(state, rng)
-            params = self.space.to_params(arch)
-            stamp = [time.time(), trial.number]
-            study._storage.set_trial_system_attr(
-                trial._trial_id, _PROPOSAL_ATTR, {"params": params, "stamp": stamp}
-            )
-            key = self.space.canonical(arch)
-            if not self._reserved_elsewhere(study, trial.number, key, stamp):
-                return params
-            state = self.read_trials(study, exclude=trial.number)
-            state.taken.add(key)
-        return params
-
-    def _reserved_elsewhere(
-        self, study: Study, number: int, key: str, stamp: list[float | int]
-    ) -> bool:
-        for t in study.get_trials(deepcopy=False):
-            if t.number == number or t.state == TrialState.FAIL:
-                continue
-            if t.state in (TrialState.RUNNING, TrialState.WAITING):
-                other = t.system_attrs.get(_PROPOSAL_ATTR)
-                if not isinstance(other, dict) or list(other.get("stamp", [])) >= stamp:
-                    continue
-            arch = self._arch_of(t)
-            if arch is not None and self.space.canonical(arch) == key:
-                return True
-        return False
-
-    def _random_untaken(self, state: SearchState, rng: np.random.Generator) -> Any:
-        if self.space.is_enumerable:
-            archs, _, index = self._candidate_pool()
-            free = [i for key, i in index.items() if key not in state.taken]
-            if not free:
-                return self._exhausted(state, rng)
-            return archs[free[int(rng.integers(len(free)))]]
-        for _ in range(100):
-            for arch in self.space.sample(64, rng):
-                if self.space.canonical(arch) not in state.taken:
-                    return arch
-        return self._exhausted(state, rng)
-
-    def _exhausted(self, state: SearchState, rng: np.random.Generator) -> Any:
-        self._warn_once(
-            "exhausted",
-            "Every canonical class of the space has been evaluated or is running; BONASSampler "
-            "now proposes random cells, which repeat earlier ones.",
-        )
-        return self.space.sample(1, rng)[0]
+    def _propose(self, state: SearchState, rng: np.random.Generator, trial: FrozenTrial) -> Any:
+        if len(state.values) < self.n_startup_trials:
+            return self._random_untaken(state, rng, uniform_over="classes")
+        return self._model_based(state, rng)
 
     def _candidates(
         self, state: SearchState, rng: np.random.Generator
@@ -443,7 +215,7 @@ class BONASSampler(BaseSampler):
 
         cand_archs, X_cand = self._candidates(state, rng)
         if not cand_archs:
-            return self._exhausted(state, rng)
+            return self._exhausted(rng)
         X = self._encode(state.archs)
         y = transform_targets(np.asarray(state.values), self.target_transform)
         surrogate = self._surrogate.fit(X, y)
@@ -473,9 +245,3 @@ class BONASSampler(BaseSampler):
         if self.acquisition == "ucb":
             return F.UCB(surrogate, **kw)
         return F.ThompsonSampling(surrogate, rng=rng, **kw)
-
-    def _warn_once(self, key: str, message: str) -> None:
-        if key not in self._warned:
-            self._warned.add(key)
-            _log.warning(message)
-            optuna.logging.get_logger("optuna").debug(message)

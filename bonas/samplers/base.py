@@ -1,0 +1,444 @@
+"""``SpaceSampler``: the mechanics every bonas sampler shares, whatever its search strategy.
+
+A bonas sampler proposes a whole cell of a :class:`~bonas.spaces.base.SearchSpace` at once
+(Optuna's *relative* sampling) and leaves every other parameter to an independent sampler. What
+differs between strategies is only how the next cell is chosen; this module holds the rest:
+
+* reading the study's trials into a :class:`SearchState` (cells, values oriented so that higher
+  is better, the cells other workers are running, the canonical classes never to propose again);
+* one random generator per trial, ``SeedSequence([seed, trial.number])``, so a study replays
+  exactly from its seed whatever the storage;
+* the reservation that lets several workers share one study without evaluating a class twice:
+  a proposal is written on the trial (system attribute ``"bonas:proposal"`` with a time stamp)
+  and yields to an earlier reservation of the same class;
+* the fall-back to the independent sampler for foreign parameters, with a logged reason.
+
+A strategy subclasses :class:`SpaceSampler` and implements :meth:`SpaceSampler._propose`.
+"""
+
+from __future__ import annotations
+
+import abc
+import functools
+import logging
+import math
+import threading
+import time
+from collections import Counter
+from collections.abc import Hashable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+import optuna
+from optuna.samplers import BaseSampler, RandomSampler
+from optuna.study import StudyDirection
+from optuna.trial import FrozenTrial, TrialState
+
+from bonas.exceptions import BonasError, ConfigurationError
+from bonas.spaces.base import SearchSpace
+
+if TYPE_CHECKING:
+    from optuna.distributions import BaseDistribution
+    from optuna.study import Study
+
+__all__ = [
+    "PROPOSAL_ATTR",
+    "ClassPool",
+    "Proposal",
+    "PrunedPolicy",
+    "SearchState",
+    "SpaceSampler",
+    "UniformOver",
+    "class_pool",
+]
+
+PrunedPolicy = Literal["exclude", "last_value"]
+UniformOver = Literal["cells", "classes"]
+
+#: The trial system attribute holding a sampler's proposal: ``{"params": …, "stamp": […]}``.
+PROPOSAL_ATTR = "bonas:proposal"
+_MAX_RESERVATION_TRIES = 8
+# Random proposals on a space that cannot be listed: batches of this many cells, this many times.
+_SAMPLE_BATCH = 64
+_SAMPLE_ROUNDS = 100
+
+
+@dataclass
+class SearchState:
+    """What the study's trials say, in terms of the space (built anew for every suggestion).
+
+    Attributes:
+        archs: The cells with a value to learn from, in trial order.
+        values: Their values, oriented so that higher is better.
+        numbers: The trial numbers of ``archs`` (same order).
+        pending: Cells that other trials are evaluating now (RUNNING or WAITING).
+        taken: Canonical keys never to propose again (complete, pending, pruned, or failed
+            ``max_retries + 1`` times).
+        trials: Every trial read (all states, the trial being sampled excluded), in trial
+            order, for strategies that keep their books in trial attributes.
+    """
+
+    archs: list[Hashable] = field(default_factory=list)
+    values: list[float] = field(default_factory=list)
+    numbers: list[int] = field(default_factory=list)
+    pending: list[Hashable] = field(default_factory=list)
+    taken: set[str] = field(default_factory=set)
+    trials: list[FrozenTrial] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """A proposed cell and the trial system attributes to record with it.
+
+    :meth:`SpaceSampler._propose` returns either a bare cell or a ``Proposal``; the attributes
+    (JSON-serializable values) are written on the trial once its reservation holds, e.g. the
+    parent of an evolved cell.
+    """
+
+    arch: Any
+    system_attrs: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ClassPool:
+    """Every cell of an enumerable space and its canonical class.
+
+    Attributes:
+        cells: Every cell, in :meth:`~bonas.spaces.base.SearchSpace.enumerate` order.
+        class_of: ``(n_cells,)`` the class id of each cell.
+        representatives: The first cell of each class, by class id (classes are numbered in
+            the order they first appear).
+        index: Canonical key → class id.
+    """
+
+    cells: tuple[Any, ...]
+    class_of: np.ndarray
+    representatives: tuple[Any, ...]
+    index: Mapping[str, int]
+
+
+@functools.lru_cache(maxsize=8)
+def class_pool(space: SearchSpace[Any]) -> ClassPool:
+    """List an enumerable ``space`` with the class of every cell (cached per space).
+
+    Example:
+        >>> from bonas import NB201Space
+        >>> pool = class_pool(NB201Space())
+        >>> len(pool.cells), len(pool.representatives)
+        (15625, 6466)
+    """
+    cells = tuple(space.enumerate())
+    index: dict[str, int] = {}
+    reps: list[Any] = []
+    class_of = np.empty(len(cells), dtype=np.int64)
+    for i, arch in enumerate(cells):
+        key = space.canonical(arch)
+        if key not in index:
+            index[key] = len(reps)
+            reps.append(arch)
+        class_of[i] = index[key]
+    class_of.setflags(write=False)
+    return ClassPool(cells, class_of, tuple(reps), index)
+
+
+class SpaceSampler(BaseSampler, abc.ABC):
+    """Base class of the Optuna samplers that propose whole cells of a bonas search space.
+
+    For each trial, :meth:`sample_relative` reads the study into a :class:`SearchState`, asks
+    :meth:`_propose` for a cell whose canonical class is not taken, records it on the trial and
+    makes sure no other worker reserved the same class first. The objective asks for the cell
+    with ``arch = space.suggest(trial)``; parameters outside the space go to the independent
+    sampler. Enqueued trials (``study.enqueue_trial``) are evaluated as given.
+
+    Subclasses implement :meth:`_propose` and may read the helpers :meth:`_random_untaken`,
+    :meth:`_warn_once` and :meth:`read_trials`.
+
+    Args:
+        space: The search space the objective suggests from.
+        seed: Seed of every random choice; the same seed gives the same trials.
+        independent_sampler: Samples parameters outside the space (default: RandomSampler with
+            the same seed). Each such fall-back is logged with its reason.
+        pruned: What PRUNED trials mean. ``"exclude"``: their class is never proposed again
+            and their value is not learned from. ``"last_value"``: the last intermediate value
+            is read as the cell's value.
+        max_retries: A class whose trials FAILED more than this many times is not proposed
+            again; below that it may be retried. FAIL trials are never read as values.
+    """
+
+    def __init__(
+        self,
+        space: SearchSpace[Any],
+        *,
+        seed: int | None = None,
+        independent_sampler: BaseSampler | None = None,
+        pruned: PrunedPolicy = "exclude",
+        max_retries: int = 1,
+    ) -> None:
+        name = type(self).__name__
+        if not isinstance(space, SearchSpace):
+            raise ConfigurationError(
+                f"The 'space' parameter of {name} must be a bonas SearchSpace such as "
+                f"NB201Space() or CellSpace.nb101(). Got {type(space).__name__} instead."
+            )
+        if seed is not None and (
+            isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0
+        ):
+            raise ConfigurationError(
+                f"The 'seed' parameter of {name} must be an int >= 0 or None. "
+                f"Got {seed!r} instead."
+            )
+        if pruned not in ("exclude", "last_value"):
+            raise ConfigurationError(
+                f"The 'pruned' parameter of {name} must be 'exclude' or 'last_value'. "
+                f"Got {pruned!r} instead."
+            )
+        if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
+            raise ConfigurationError(
+                f"The 'max_retries' parameter of {name} must be an int >= 0. "
+                f"Got {max_retries!r} instead."
+            )
+        self.space = space
+        self._seed: int = (
+            int(seed) if seed is not None else int(np.random.SeedSequence().generate_state(1)[0])
+        )
+        self.pruned: PrunedPolicy = pruned
+        self.max_retries = max_retries
+        self._independent = independent_sampler or RandomSampler(seed=seed)
+        self._lock = threading.RLock()
+        self._warned: set[str] = set()
+
+    # -- the strategy ---------------------------------------------------------------------
+    @abc.abstractmethod
+    def _propose(self, state: SearchState, rng: np.random.Generator, trial: FrozenTrial) -> Any:
+        """Return the next cell (or a :class:`Proposal`) given what the study holds.
+
+        The cell's canonical class should not be in ``state.taken``; draw every random choice
+        from ``rng`` (seeded from the sampler's seed and the trial number). Called again, with
+        the reserved class added to ``state.taken``, if another worker reserved it first.
+        """
+
+    # -- Optuna's sampler API -------------------------------------------------------------
+    def reseed_rng(self) -> None:
+        self._independent.reseed_rng()
+
+    def infer_relative_search_space(
+        self, study: Study, trial: FrozenTrial
+    ) -> dict[str, BaseDistribution]:
+        return self.space.distributions()
+
+    def sample_relative(
+        self, study: Study, trial: FrozenTrial, search_space: dict[str, BaseDistribution]
+    ) -> dict[str, Any]:
+        if not search_space or set(search_space) != set(self.space.distributions()):
+            return {}
+        if study._is_multi_objective():
+            self._warn_once(
+                "multi",
+                f"{type(self).__name__} optimizes one objective; this study has several, so "
+                "every parameter falls back to the independent sampler.",
+            )
+            return {}
+        fixed = trial.system_attrs.get("fixed_params", {})
+        if fixed and all(name in fixed for name in search_space):
+            return {}  # an enqueued trial: its parameters are already chosen
+        with self._lock:
+            return self._propose_and_reserve(study, trial)
+
+    def sample_independent(
+        self,
+        study: Study,
+        trial: FrozenTrial,
+        param_name: str,
+        param_distribution: BaseDistribution,
+    ) -> Any:
+        self._warn_once(
+            f"param:{param_name}",
+            f"Parameter {param_name!r} is not part of the space {self.space.name!r}; it is "
+            f"sampled by {type(self._independent).__name__}.",
+        )
+        return self._independent.sample_independent(study, trial, param_name, param_distribution)
+
+    def before_trial(self, study: Study, trial: FrozenTrial) -> None:
+        self._independent.before_trial(study, trial)
+
+    def after_trial(
+        self,
+        study: Study,
+        trial: FrozenTrial,
+        state: TrialState,
+        values: Sequence[float] | None,
+    ) -> None:
+        self._independent.after_trial(study, trial, state, values)
+
+    # -- reading the study ----------------------------------------------------------------
+    def _rng(self, trial: FrozenTrial) -> np.random.Generator:
+        return np.random.default_rng(np.random.SeedSequence([self._seed, trial.number]))
+
+    def read_trials(self, study: Study, exclude: int | None = None) -> SearchState:
+        """Read the study's trials into a :class:`SearchState` (cells, values, pending).
+
+        Args:
+            study: The study.
+            exclude: A trial number to leave out (the trial being sampled).
+        """
+        state = SearchState()
+        failures: Counter[str] = Counter()
+        sign = 1.0 if study.direction == StudyDirection.MAXIMIZE else -1.0
+        for t in study.get_trials(deepcopy=False):
+            if t.number == exclude:
+                continue
+            state.trials.append(t)
+            arch = self._arch_of(t)
+            if arch is None:
+                continue
+            key = self.space.canonical(arch)
+            if t.state == TrialState.COMPLETE:
+                value = t.value
+                if value is None or not math.isfinite(value):
+                    continue
+                state.archs.append(arch)
+                state.values.append(sign * value)
+                state.numbers.append(t.number)
+                state.taken.add(key)
+            elif t.state in (TrialState.RUNNING, TrialState.WAITING):
+                state.pending.append(arch)
+                state.taken.add(key)
+            elif t.state == TrialState.PRUNED:
+                state.taken.add(key)
+                if self.pruned == "last_value" and t.intermediate_values:
+                    last = t.intermediate_values[max(t.intermediate_values)]
+                    if math.isfinite(last):
+                        state.archs.append(arch)
+                        state.values.append(sign * last)
+                        state.numbers.append(t.number)
+            elif t.state == TrialState.FAIL:
+                failures[key] += 1
+                if failures[key] > self.max_retries:
+                    state.taken.add(key)
+        return state
+
+    def _arch_of(self, t: FrozenTrial) -> Any | None:
+        params: dict[str, Any] = dict(t.params)
+        if t.state in (TrialState.RUNNING, TrialState.WAITING):
+            # A trial still suggesting holds part of its parameters: use the proposal recorded
+            # by the sampler, or the parameters fixed by enqueue_trial.
+            proposal = t.system_attrs.get(PROPOSAL_ATTR, {}).get("params")
+            proposal = proposal or t.system_attrs.get("fixed_params")
+            if isinstance(proposal, dict):
+                params = {**proposal, **params}
+            if set(params) != set(self.space.distributions()):
+                return None
+        if not params:
+            return None
+        try:
+            return self.space.from_params(params)
+        except (BonasError, ValueError, TypeError, KeyError) as err:
+            self._warn_once(
+                f"trial:{t.number}",
+                f"Trial {t.number} has parameters outside the space ({err}); "
+                f"{type(self).__name__} ignores it.",
+            )
+            return None
+
+    # -- the reservation ------------------------------------------------------------------
+    def _propose_and_reserve(self, study: Study, trial: FrozenTrial) -> dict[str, Any]:
+        """Propose a cell, record it on the trial, and yield to an earlier reservation.
+
+        Workers that read the study at the same moment see the same data and would propose the
+        same cell. So the proposal is written to the trial's system attributes with a time
+        stamp, then the study is read again: if another unfinished trial reserved the same
+        class earlier (by time stamp, then trial number), or a finished one holds it, this
+        trial proposes again without that class. Of two racing workers exactly one yields.
+        (Across machines this relies on their clocks agreeing to within a suggestion's time.)
+        """
+        rng = self._rng(trial)
+        state = self.read_trials(study, exclude=trial.number)
+        params: dict[str, Any] = {}
+        attrs: Mapping[str, Any] = {}
+        storage = study._storage
+        for _ in range(_MAX_RESERVATION_TRIES):
+            proposal = self._propose(state, rng, trial)
+            if isinstance(proposal, Proposal):
+                arch, attrs = proposal.arch, proposal.system_attrs
+            else:
+                arch, attrs = proposal, {}
+            params = self.space.to_params(arch)
+            stamp = [time.time(), trial.number]
+            storage.set_trial_system_attr(
+                trial._trial_id, PROPOSAL_ATTR, {"params": params, "stamp": stamp}
+            )
+            key = self.space.canonical(arch)
+            if not self._reserved_elsewhere(study, trial.number, key, stamp):
+                break
+            state = self.read_trials(study, exclude=trial.number)
+            state.taken.add(key)
+        for name, value in attrs.items():
+            storage.set_trial_system_attr(trial._trial_id, name, value)
+        return params
+
+    def _reserved_elsewhere(
+        self, study: Study, number: int, key: str, stamp: list[float | int]
+    ) -> bool:
+        for t in study.get_trials(deepcopy=False):
+            if t.number == number or t.state == TrialState.FAIL:
+                continue
+            if t.state in (TrialState.RUNNING, TrialState.WAITING):
+                other = t.system_attrs.get(PROPOSAL_ATTR)
+                if not isinstance(other, dict) or list(other.get("stamp", [])) >= stamp:
+                    continue
+            arch = self._arch_of(t)
+            if arch is not None and self.space.canonical(arch) == key:
+                return True
+        return False
+
+    # -- helpers for strategies -----------------------------------------------------------
+    def _random_untaken(
+        self,
+        state: SearchState,
+        rng: np.random.Generator,
+        *,
+        uniform_over: UniformOver = "cells",
+    ) -> Any:
+        """A random cell whose class is not taken.
+
+        ``"cells"``: uniform over the cells of untaken classes (a class is drawn in proportion
+        to its size, as a random search without deduplication would draw it, conditioned on the
+        class being new). ``"classes"``: uniform over untaken classes (one representative
+        each); it needs an enumerable space. A space that cannot be listed draws from
+        ``space.sample`` (uniform as the space defines it) and rejects taken classes.
+        """
+        if self.space.is_enumerable:
+            pool = class_pool(self.space)
+            if uniform_over == "classes":
+                free = [i for key, i in pool.index.items() if key not in state.taken]
+                if not free:
+                    return self._exhausted(rng)
+                return pool.representatives[free[int(rng.integers(len(free)))]]
+            free_class = np.ones(len(pool.representatives), dtype=bool)
+            free_class[[pool.index[k] for k in state.taken if k in pool.index]] = False
+            free_cells = np.flatnonzero(free_class[pool.class_of])
+            if len(free_cells) == 0:
+                return self._exhausted(rng)
+            return pool.cells[int(free_cells[rng.integers(len(free_cells))])]
+        canonical = self.space.canonical
+        for _ in range(_SAMPLE_ROUNDS):
+            for arch in self.space.sample(_SAMPLE_BATCH, rng):
+                if canonical(arch) not in state.taken:
+                    return arch
+        return self._exhausted(rng)
+
+    def _exhausted(self, rng: np.random.Generator) -> Any:
+        self._warn_once(
+            "exhausted",
+            f"Every canonical class of the space has been evaluated or is running (or none was "
+            f"found among {_SAMPLE_ROUNDS * _SAMPLE_BATCH} random cells); "
+            f"{type(self).__name__} now proposes random cells, which repeat earlier ones.",
+        )
+        return self.space.sample(1, rng)[0]
+
+    def _warn_once(self, key: str, message: str) -> None:
+        if key not in self._warned:
+            self._warned.add(key)
+            logging.getLogger(type(self).__module__).warning(message)
+            optuna.logging.get_logger("optuna").debug(message)

@@ -1,0 +1,93 @@
+"""Random search over a bonas space, without repeating a canonical class.
+
+Random search is the baseline every NAS method must beat (Li & Talwalkar, "Random Search and
+Reproducibility for Neural Architecture Search", UAI 2019; Yang, Esperança & Carlucci, "NAS
+Evaluation is Frustratingly Hard", ICLR 2020).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from bonas.exceptions import ConfigurationError
+from bonas.samplers.base import PrunedPolicy, SearchState, SpaceSampler, UniformOver
+
+if TYPE_CHECKING:
+    import numpy as np
+    from optuna.samplers import BaseSampler
+    from optuna.trial import FrozenTrial
+
+    from bonas.spaces.base import SearchSpace
+
+__all__ = ["RandomSearchSampler"]
+
+
+class RandomSearchSampler(SpaceSampler):
+    """Random search: every trial a random cell whose canonical class is new to the study.
+
+    Which distribution? naszilla and NASLib draw *cells* uniformly (NB201: each of the 5^6 op
+    strings equally likely; NB101: their rejection sampler, ``CellSpace.sample``). The default,
+    ``uniform_over="cells"``, keeps that distribution but never repeats a class: a cell is drawn
+    uniformly among the cells whose class is untaken, so a class is drawn in proportion to its
+    size (NB201 under NB201's rule: 5,116 of the 6,466 classes hold one cell; the largest holds
+    275 cells that all compute one ``nor_conv_3x3`` of the input). ``uniform_over="classes"``
+    draws the untaken classes uniformly instead (one representative each; enumerable spaces
+    only), which spends fewer queries on such degenerate cells.
+
+    Args:
+        space: The search space the objective suggests from.
+        uniform_over: ``"cells"`` (the peers' distribution, deduplicated) or ``"classes"``.
+        seed: Seed of every random choice; the same seed gives the same trials.
+        independent_sampler: Samples parameters outside the space (default: RandomSampler).
+        pruned: What PRUNED trials mean (see :class:`~bonas.samplers.base.SpaceSampler`).
+        max_retries: How often a FAILED class may be retried.
+
+    Raises:
+        ConfigurationError: for an unknown ``uniform_over``, or ``"classes"`` on a space that
+            cannot be enumerated.
+
+    Example:
+        >>> import optuna
+        >>> from bonas import NB201Benchmark
+        >>> from bonas.samplers import RandomSearchSampler
+        >>> optuna.logging.set_verbosity(optuna.logging.WARNING)
+        >>> bench = NB201Benchmark("cifar10")
+        >>> study = optuna.create_study(
+        ...     direction="maximize", sampler=RandomSearchSampler(bench.space, seed=0)
+        ... )
+        >>> study.optimize(bench.objective, n_trials=5)
+        >>> len({t.user_attrs["canonical"] for t in study.trials})
+        5
+    """
+
+    def __init__(
+        self,
+        space: SearchSpace[Any],
+        *,
+        uniform_over: UniformOver = "cells",
+        seed: int | None = None,
+        independent_sampler: BaseSampler | None = None,
+        pruned: PrunedPolicy = "exclude",
+        max_retries: int = 1,
+    ) -> None:
+        super().__init__(
+            space,
+            seed=seed,
+            independent_sampler=independent_sampler,
+            pruned=pruned,
+            max_retries=max_retries,
+        )
+        if uniform_over not in ("cells", "classes"):
+            raise ConfigurationError(
+                "The 'uniform_over' parameter of RandomSearchSampler must be 'cells' or "
+                f"'classes'. Got {uniform_over!r} instead."
+            )
+        if uniform_over == "classes" and not space.is_enumerable:
+            raise ConfigurationError(
+                "The 'uniform_over' parameter of RandomSearchSampler can be 'classes' only for "
+                f"an enumerable space; {space.name!r} is too large to list. Use 'cells'."
+            )
+        self.uniform_over: UniformOver = uniform_over
+
+    def _propose(self, state: SearchState, rng: np.random.Generator, trial: FrozenTrial) -> Any:
+        return self._random_untaken(state, rng, uniform_over=self.uniform_over)
