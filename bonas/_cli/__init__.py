@@ -1,0 +1,1 @@
+"""Internals of the ``bonas`` command (not public API)."""
