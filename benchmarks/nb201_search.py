@@ -151,6 +151,7 @@ def summarize(group: list[dict[str, Any]]) -> dict[str, Any]:
     repeats = [len(r["canonical"]) - len(set(r["canonical"])) for r in group]
     sug = np.array([r["suggest_s"] for r in group])
     return {
+        "optimum": group[0]["optimum"],
         "n": len(group),
         "inc": {c: inc[:, c - 1].mean() for c in CHECKPOINTS if c <= q},
         "se": {c: inc[:, c - 1].std(ddof=1) / np.sqrt(len(group)) for c in CHECKPOINTS if c <= q},
@@ -247,7 +248,8 @@ def _plot(fig_data: dict[tuple[str, str], dict[str, dict[str, Any]]], path: Path
                 alpha=0.2,
             )
             ax2.plot(x, s["found_curve"], label=st, color=line.get_color())
-        opt = next(iter(fig_data[key].values()))
+        opt = next(iter(fig_data[key].values()))["optimum"]
+        ax.axhline(opt, color="k", ls="--", lw=0.8, label=f"optimum {opt:.2f}")
         ax.set_title(f"{key[0]}, {key[1]} mode")
         ax.set_xlabel("queries")
         ax.set_ylabel("incumbent mean val. acc. (%)")
@@ -257,7 +259,6 @@ def _plot(fig_data: dict[tuple[str, str], dict[str, dict[str, Any]]], path: Path
         ax2.set_xlabel("queries")
         ax2.set_ylabel("fraction of runs that found the optimum")
         ax2.set_xscale("log")
-        del opt
         ax.legend(fontsize=8)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
