@@ -207,14 +207,7 @@ def _read_fixed(graph: Any, info: SpecInfo) -> list[int] | None:
         expected = succ.get(u)
         if expected is None or nbrs.keys() != expected:
             return None
-    labels = dict(graph.nodes(data="op"))
-    try:
-        if labels[0] != INPUT or labels[n - 1] != OUTPUT:
-            return None
-        index = info.op_index
-        return [index[labels[k]] for k in range(1, n - 1)]
-    except (KeyError, TypeError):
-        return None
+    return _op_indices(graph, n, info)
 
 
 def _read_general(graph: Any, info: SpecInfo) -> tuple[int, list[int], Edges] | None:
@@ -243,14 +236,8 @@ def _read_general(graph: Any, info: SpecInfo) -> tuple[int, list[int], Edges] | 
             reached[v] = True
     if not reached[n - 1]:
         return None
-    labels = dict(graph.nodes(data="op"))
-    try:
-        if labels[0] != INPUT or labels[n - 1] != OUTPUT:
-            return None
-        index = info.op_index
-        return n, [index[labels[k]] for k in range(1, n - 1)], tuple(edges)
-    except (KeyError, TypeError):
-        return None
+    ops = _op_indices(graph, n, info)
+    return None if ops is None else (n, ops, tuple(edges))
 
 
 def _diagnose(graph: Any, info: SpecInfo) -> str:
@@ -344,3 +331,15 @@ def _invalid(where: str, i: int, graph: Any, info: SpecInfo) -> InvalidGraphErro
         f"The 'graphs' parameter of {where}: item {i} is not a cell graph of this space. "
         f"{_diagnose(graph, info)}"
     )
+
+
+def _op_indices(graph: nx.DiGraph, n: int, info: SpecInfo) -> list[int] | None:
+    """The op index of each intermediate node, or ``None`` if the labels are not a cell's."""
+    labels = dict(graph.nodes(data="op"))
+    try:
+        if labels[0] != INPUT or labels[n - 1] != OUTPUT:
+            return None
+        index = info.op_index
+        return [index[labels[k]] for k in range(1, n - 1)]
+    except (KeyError, TypeError):
+        return None
