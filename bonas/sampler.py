@@ -12,11 +12,11 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 
 from bonas.exceptions import ConfigurationError
-from bonas.samplers.base import PrunedPolicy, SearchState, SpaceSampler, class_pool
+from bonas.samplers.base import SearchState, SpaceSampler, SpaceSamplerOptions, class_pool
 
 if TYPE_CHECKING:
-    from optuna.samplers import BaseSampler
     from optuna.trial import FrozenTrial
+    from typing_extensions import Unpack
 
     from bonas.encodings.base import Encoder
     from bonas.spaces.base import SearchSpace
@@ -89,21 +89,12 @@ class BONASSampler(SpaceSampler):
         acquisition_kwargs: dict[str, Any] | None = None,
         target_transform: str = "copula",
         n_startup_trials: int = 10,
-        pruned: PrunedPolicy = "exclude",
-        max_retries: int = 1,
         candidate_chunk_size: int = 8192,
-        seed: int | None = None,
-        independent_sampler: BaseSampler | None = None,
+        **options: Unpack[SpaceSamplerOptions],
     ) -> None:
         from bonas.surrogates.transforms import TARGET_TRANSFORMS
 
-        super().__init__(
-            space,
-            seed=seed,
-            independent_sampler=independent_sampler,
-            pruned=pruned,
-            max_retries=max_retries,
-        )
+        super().__init__(space, **options)
         if acquisition not in _ACQUISITIONS:
             raise ConfigurationError(
                 "The 'acquisition' parameter of BONASSampler must be one of "

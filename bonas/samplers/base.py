@@ -27,7 +27,7 @@ import time
 from collections import Counter
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypedDict
 
 import numpy as np
 import optuna
@@ -43,6 +43,7 @@ if TYPE_CHECKING:
     from optuna.study import Study
 
 __all__ = [
+    "SpaceSamplerOptions",
     "PROPOSAL_ATTR",
     "ClassPool",
     "Proposal",
@@ -54,6 +55,17 @@ __all__ = [
 ]
 
 PrunedPolicy = Literal["exclude", "last_value"]
+
+
+class SpaceSamplerOptions(TypedDict, total=False):
+    """The keyword options every :class:`SpaceSampler` takes (see its arguments)."""
+
+    seed: int | None
+    independent_sampler: BaseSampler | None
+    pruned: PrunedPolicy
+    max_retries: int
+
+
 UniformOver = Literal["cells", "classes"]
 
 #: The trial system attribute holding a sampler's proposal: ``{"params": …, "stamp": […]}``.

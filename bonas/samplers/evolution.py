@@ -11,12 +11,17 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from bonas.exceptions import ConfigurationError
-from bonas.samplers.base import Proposal, PrunedPolicy, SearchState, SpaceSampler
+from bonas.samplers.base import (
+    Proposal,
+    SearchState,
+    SpaceSampler,
+    SpaceSamplerOptions,
+)
 
 if TYPE_CHECKING:
     import numpy as np
-    from optuna.samplers import BaseSampler
     from optuna.trial import FrozenTrial
+    from typing_extensions import Unpack
 
     from bonas.spaces.base import SearchSpace
 
@@ -52,10 +57,8 @@ class EvolutionSampler(SpaceSampler):
         tournament_size: ``S``, how many members compete to be the parent (at most the
             population's size).
         n_startup_trials: Random trials before evolution starts (default: ``population_size``).
-        seed: Seed of every random choice; the same seed gives the same trials.
-        independent_sampler: Samples parameters outside the space (default: RandomSampler).
-        pruned: What PRUNED trials mean (see :class:`~bonas.samplers.base.SpaceSampler`).
-        max_retries: How often a FAILED class may be retried.
+        **options: ``seed``, ``independent_sampler``, ``pruned`` and ``max_retries``, as for
+            :class:`~bonas.samplers.base.SpaceSampler`; the same seed gives the same trials.
 
     Example:
         >>> import optuna
@@ -77,18 +80,9 @@ class EvolutionSampler(SpaceSampler):
         population_size: int = 30,
         tournament_size: int = 10,
         n_startup_trials: int | None = None,
-        seed: int | None = None,
-        independent_sampler: BaseSampler | None = None,
-        pruned: PrunedPolicy = "exclude",
-        max_retries: int = 1,
+        **options: Unpack[SpaceSamplerOptions],
     ) -> None:
-        super().__init__(
-            space,
-            seed=seed,
-            independent_sampler=independent_sampler,
-            pruned=pruned,
-            max_retries=max_retries,
-        )
+        super().__init__(space, **options)
         for name, value in (
             ("population_size", population_size),
             ("tournament_size", tournament_size),

@@ -12,12 +12,17 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from bonas.exceptions import ConfigurationError
-from bonas.samplers.base import Proposal, PrunedPolicy, SearchState, SpaceSampler
+from bonas.samplers.base import (
+    Proposal,
+    SearchState,
+    SpaceSampler,
+    SpaceSamplerOptions,
+)
 
 if TYPE_CHECKING:
     import numpy as np
-    from optuna.samplers import BaseSampler
     from optuna.trial import FrozenTrial
+    from typing_extensions import Unpack
 
     from bonas.spaces.base import SearchSpace
 
@@ -55,10 +60,8 @@ class LocalSearchSampler(SpaceSampler):
     Args:
         space: The search space the objective suggests from.
         n_init: Random cells at the start of each run (naszilla's and NASLib's default is 10).
-        seed: Seed of every random choice; the same seed gives the same trials.
-        independent_sampler: Samples parameters outside the space (default: RandomSampler).
-        pruned: What PRUNED trials mean (see :class:`~bonas.samplers.base.SpaceSampler`).
-        max_retries: How often a FAILED class may be retried.
+        **options: ``seed``, ``independent_sampler``, ``pruned`` and ``max_retries``, as for
+            :class:`~bonas.samplers.base.SpaceSampler`; the same seed gives the same trials.
 
     Example:
         >>> import optuna
@@ -79,18 +82,9 @@ class LocalSearchSampler(SpaceSampler):
         space: SearchSpace[Any],
         *,
         n_init: int = 10,
-        seed: int | None = None,
-        independent_sampler: BaseSampler | None = None,
-        pruned: PrunedPolicy = "exclude",
-        max_retries: int = 1,
+        **options: Unpack[SpaceSamplerOptions],
     ) -> None:
-        super().__init__(
-            space,
-            seed=seed,
-            independent_sampler=independent_sampler,
-            pruned=pruned,
-            max_retries=max_retries,
-        )
+        super().__init__(space, **options)
         if isinstance(n_init, bool) or not isinstance(n_init, int) or n_init < 1:
             raise ConfigurationError(
                 f"The 'n_init' parameter of LocalSearchSampler must be an int >= 1. "

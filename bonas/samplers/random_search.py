@@ -10,12 +10,17 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from bonas.exceptions import ConfigurationError
-from bonas.samplers.base import PrunedPolicy, SearchState, SpaceSampler, UniformOver
+from bonas.samplers.base import (
+    SearchState,
+    SpaceSampler,
+    SpaceSamplerOptions,
+    UniformOver,
+)
 
 if TYPE_CHECKING:
     import numpy as np
-    from optuna.samplers import BaseSampler
     from optuna.trial import FrozenTrial
+    from typing_extensions import Unpack
 
     from bonas.spaces.base import SearchSpace
 
@@ -37,10 +42,8 @@ class RandomSearchSampler(SpaceSampler):
     Args:
         space: The search space the objective suggests from.
         uniform_over: ``"cells"`` (the peers' distribution, deduplicated) or ``"classes"``.
-        seed: Seed of every random choice; the same seed gives the same trials.
-        independent_sampler: Samples parameters outside the space (default: RandomSampler).
-        pruned: What PRUNED trials mean (see :class:`~bonas.samplers.base.SpaceSampler`).
-        max_retries: How often a FAILED class may be retried.
+        **options: ``seed``, ``independent_sampler``, ``pruned`` and ``max_retries``, as for
+            :class:`~bonas.samplers.base.SpaceSampler`; the same seed gives the same trials.
 
     Raises:
         ConfigurationError: for an unknown ``uniform_over``, or ``"classes"`` on a space that
@@ -65,18 +68,9 @@ class RandomSearchSampler(SpaceSampler):
         space: SearchSpace[Any],
         *,
         uniform_over: UniformOver = "cells",
-        seed: int | None = None,
-        independent_sampler: BaseSampler | None = None,
-        pruned: PrunedPolicy = "exclude",
-        max_retries: int = 1,
+        **options: Unpack[SpaceSamplerOptions],
     ) -> None:
-        super().__init__(
-            space,
-            seed=seed,
-            independent_sampler=independent_sampler,
-            pruned=pruned,
-            max_retries=max_retries,
-        )
+        super().__init__(space, **options)
         if uniform_over not in ("cells", "classes"):
             raise ConfigurationError(
                 "The 'uniform_over' parameter of RandomSearchSampler must be 'cells' or "

@@ -17,12 +17,12 @@ import numpy as np
 from optuna.distributions import CategoricalDistribution, IntDistribution
 
 from bonas.exceptions import BonasError, ConfigurationError
-from bonas.samplers.base import PrunedPolicy, SearchState, SpaceSampler
+from bonas.samplers.base import SearchState, SpaceSampler, SpaceSamplerOptions
 
 if TYPE_CHECKING:
-    from optuna.samplers import BaseSampler
     from optuna.study import Study
     from optuna.trial import FrozenTrial
+    from typing_extensions import Unpack
 
     from bonas.spaces.base import SearchSpace
 
@@ -77,10 +77,8 @@ class REINFORCESampler(SpaceSampler):
         learning_rate: Adam's learning rate on the logits.
         ema_momentum: Momentum of the reward baseline, in ``[0, 1)``.
         max_draws: Policy draws per trial before falling back to a random untaken cell.
-        seed: Seed of every random choice; the same seed gives the same trials.
-        independent_sampler: Samples parameters outside the space (default: RandomSampler).
-        pruned: What PRUNED trials mean (see :class:`~bonas.samplers.base.SpaceSampler`).
-        max_retries: How often a FAILED class may be retried.
+        **options: ``seed``, ``independent_sampler``, ``pruned`` and ``max_retries``, as for
+            :class:`~bonas.samplers.base.SpaceSampler`; the same seed gives the same trials.
 
     Example:
         >>> import optuna
@@ -103,18 +101,9 @@ class REINFORCESampler(SpaceSampler):
         learning_rate: float = 0.01,
         ema_momentum: float = 0.9,
         max_draws: int = 1024,
-        seed: int | None = None,
-        independent_sampler: BaseSampler | None = None,
-        pruned: PrunedPolicy = "exclude",
-        max_retries: int = 1,
+        **options: Unpack[SpaceSamplerOptions],
     ) -> None:
-        super().__init__(
-            space,
-            seed=seed,
-            independent_sampler=independent_sampler,
-            pruned=pruned,
-            max_retries=max_retries,
-        )
+        super().__init__(space, **options)
         if (
             isinstance(learning_rate, bool)
             or not isinstance(learning_rate, (int, float))
