@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import logging
 import math
 import os
 import subprocess
@@ -107,20 +106,6 @@ def test_minimize_direction_is_respected() -> None:
     )
     study.optimize(lambda t: bench.regret(SPACE.suggest(t)), n_trials=20)
     assert study.best_value < 1.0
-
-
-def test_extra_parameters_fall_back_with_a_logged_reason(caplog: pytest.LogCaptureFixture) -> None:
-    bench = NB201Benchmark("cifar10")
-    study = _study(BONASSampler(SPACE, seed=0, n_startup_trials=2))
-
-    def objective(trial: optuna.Trial) -> float:
-        lr = trial.suggest_float("lr", 1e-4, 1e-1, log=True)
-        return bench.objective(trial) - lr
-
-    with caplog.at_level(logging.WARNING, logger="bonas.sampler"):
-        study.optimize(objective, n_trials=4)
-    assert "'lr' is not part of the space" in caplog.text
-    assert all("lr" in t.params for t in study.trials)
 
 
 def test_enqueued_trial_is_evaluated_as_given() -> None:

@@ -11,7 +11,7 @@ from typing import Any
 import optuna
 import pytest
 
-from bonas import CellSpace, NB201Benchmark, NB201Space
+from bonas import BONASSampler, CellSpace, NB201Benchmark, NB201Space
 from bonas.exceptions import ConfigurationError
 from bonas.samplers import (
     EvolutionSampler,
@@ -147,16 +147,27 @@ def test_minimize_and_failed_trials(bench: NB201Benchmark) -> None:
     assert sum(values[-8:]) / 8 < sum(values[:5]) / 5
 
 
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda space: LocalSearchSampler(space, n_init=2, seed=0),
+        lambda space: BONASSampler(space, n_startup_trials=2, seed=0),
+    ],
+    ids=["local_search", "bonas"],
+)
 def test_extra_parameters_fall_back_with_a_logged_reason(
-    bench: NB201Benchmark, caplog: pytest.LogCaptureFixture
+    make: Callable[[SearchSpace[Any]], SpaceSampler],
+    bench: NB201Benchmark,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
-    study = _study(LocalSearchSampler(bench.space, n_init=2, seed=0))
+    # The fallback lives in SpaceSampler, so BONASSampler is checked here with the baselines.
+    study = _study(make(bench.space))
 
     def objective(trial: optuna.Trial) -> float:
         lr = trial.suggest_float("lr", 1e-4, 1e-1, log=True)
         return bench.objective(trial) - lr
 
-    with caplog.at_level(logging.WARNING, logger="bonas.samplers"):
+    with caplog.at_level(logging.WARNING, logger="bonas"):
         study.optimize(objective, n_trials=4)
     assert "'lr' is not part of the space" in caplog.text
     assert all("lr" in t.params for t in study.trials)
