@@ -30,22 +30,52 @@ RAW = HERE / "results" / "raw"
 CHECKPOINTS = (10, 25, 50, 100, 150, 200)
 
 
+#: The searchers of the grid. Optuna's samplers run with the options a user would pick
+#: (multivariate TPE; GPSampler with its defaults, as in ../shared/NB201_FACTS.md).
+STRATEGIES = (
+    "bonas",
+    "bananas",
+    "gp",
+    "tpe",
+    "random",
+    "random-search",
+    "evolution",
+    "evolution-30-10",
+    "local",
+    "reinforce",
+)
+
+
 def make_sampler(strategy: str, seed: int, mode: str) -> Any:
     """The samplers of the grid, by name."""
     import optuna
 
     from bonas import BONASSampler, NB201Space
+    from bonas import samplers as S
 
+    space = NB201Space()
     if strategy == "bonas":
         acq = "noisy_logei" if mode == "noisy" else "logei"
-        return BONASSampler(NB201Space(), seed=seed, acquisition=acq)
+        return BONASSampler(space, seed=seed, acquisition=acq)
+    if strategy == "bananas":
+        return BONASSampler.bananas(space, seed=seed)
     if strategy == "tpe":
         return optuna.samplers.TPESampler(seed=seed, multivariate=True)
     if strategy == "gp":
         return optuna.samplers.GPSampler(seed=seed)
     if strategy == "random":
         return optuna.samplers.RandomSampler(seed=seed)
-    raise SystemExit(f"unknown strategy {strategy!r}")
+    if strategy == "random-search":
+        return S.RandomSearchSampler(space, seed=seed)
+    if strategy == "evolution":  # Real et al. 2019 as NB201's paper runs it
+        return S.EvolutionSampler(space, population_size=10, tournament_size=3, seed=seed)
+    if strategy == "evolution-30-10":  # naszilla's setting
+        return S.EvolutionSampler(space, population_size=30, tournament_size=10, seed=seed)
+    if strategy == "local":
+        return S.LocalSearchSampler(space, seed=seed)
+    if strategy == "reinforce":
+        return S.REINFORCESampler(space, seed=seed)
+    raise SystemExit(f"unknown strategy {strategy!r}; choose from {', '.join(STRATEGIES)}")
 
 
 def run_one(strategy: str, dataset: str, mode: str, seed: int, queries: int) -> dict[str, Any]:
@@ -163,6 +193,9 @@ def summarize(group: list[dict[str, Any]]) -> dict[str, Any]:
         "suggest": {c: float(np.median(sug[:, c - 1])) for c in (50, 100, 200) if c <= q},
         "inc_curve": inc.mean(0),
         "se_curve": inc.std(0, ddof=1) / np.sqrt(len(group)),
+        "suggest_curve": np.median(sug, axis=0),
+        "hours": np.array([np.cumsum(r["train_time"]) / 3600 for r in group]),
+        "regret_runs": regret,
         "found_curve": np.array(
             [np.mean([h is not None and h <= k for h in hits]) for k in range(1, q + 1)]
         ),
@@ -223,6 +256,7 @@ def cmd_report(ns: argparse.Namespace) -> None:
     out.write_text("\n".join(lines))
     print(out.read_text())
     _plot(fig_data, HERE / "results" / "nb201_search.png")
+    _plot_cost(fig_data, HERE / "results" / "nb201_search_cost.png")
 
 
 def _plot(fig_data: dict[tuple[str, str], dict[str, dict[str, Any]]], path: Path) -> None:
@@ -264,12 +298,60 @@ def _plot(fig_data: dict[tuple[str, str], dict[str, dict[str, Any]]], path: Path
     fig.savefig(path, dpi=110)
 
 
+def _regret_vs_hours(s: dict[str, Any], grid: np.ndarray) -> np.ndarray:
+    """Mean regret over runs at each simulated training time in ``grid`` (hours); NaN where
+    some run had not yet spent that long."""
+    out = np.full(len(grid), np.nan)
+    per_run = []
+    for hours, regret in zip(s["hours"], s["regret_runs"], strict=True):
+        at = np.searchsorted(hours, grid, side="right") - 1  # last query finished by then
+        r = np.where(at >= 0, regret[np.clip(at, 0, None)], np.nan)
+        r[grid > hours[-1]] = np.nan
+        per_run.append(r)
+    arr = np.array(per_run)
+    ok = ~np.isnan(arr).any(axis=0)
+    out[ok] = arr[:, ok].mean(axis=0)
+    return out
+
+
+def _plot_cost(fig_data: dict[tuple[str, str], dict[str, dict[str, Any]]], path: Path) -> None:
+    """Regret against simulated training hours, and seconds per suggestion against trials."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    panels = sorted(fig_data)
+    if not panels:
+        return
+    fig, axes = plt.subplots(2, len(panels), figsize=(4.2 * len(panels), 7), squeeze=False)
+    for j, key in enumerate(panels):
+        ax, ax2 = axes[0, j], axes[1, j]
+        top = min(float(s["hours"][:, -1].min()) for s in fig_data[key].values())
+        grid = np.geomspace(0.5, top, 200)
+        for st, s in sorted(fig_data[key].items()):
+            (line,) = ax.plot(grid, _regret_vs_hours(s, grid), label=st)
+            x = np.arange(1, len(s["suggest_curve"]) + 1)
+            ax2.plot(x, s["suggest_curve"], label=st, color=line.get_color())
+        ax.set_title(f"{key[0]}, {key[1]} mode")
+        ax.set_xlabel("simulated training time (hours, table's train_time)")
+        ax.set_ylabel("mean regret (points)")
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax2.set_xlabel("finished trials")
+        ax2.set_ylabel("seconds per suggestion (median over runs)")
+        ax2.set_yscale("log")
+        ax.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+
+
 def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     sub = p.add_subparsers(dest="cmd", required=True)
     r = sub.add_parser("run")
-    r.add_argument("--strategies", default="bonas,tpe,gp,random")
-    r.add_argument("--datasets", default="cifar10,cifar100")
+    r.add_argument("--strategies", default=",".join(STRATEGIES))
+    r.add_argument("--datasets", default="cifar10,cifar100,imagenet")
     r.add_argument("--modes", default="mean,noisy")
     r.add_argument("--seeds", type=int, default=20)
     r.add_argument("--seed0", type=int, default=0)

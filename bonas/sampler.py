@@ -26,6 +26,8 @@ __all__ = ["BONASSampler", "SearchState"]
 
 AcquisitionName = Literal["logei", "noisy_logei", "ucb", "thompson"]
 _ACQUISITIONS = ("logei", "noisy_logei", "ucb", "thompson")
+CandidateSearch = Literal["auto", "enumerate", "mutation"]
+_CANDIDATE_SEARCHES = ("auto", "enumerate", "mutation")
 
 
 class BONASSampler(SpaceSampler):
@@ -54,6 +56,13 @@ class BONASSampler(SpaceSampler):
             ``{"xi": 0.1}`` for log-EI.
         target_transform: ``"copula"`` (normal scores of ranks) or ``"none"``.
         n_startup_trials: Trials drawn at random (distinct classes) before the model is used.
+        candidate_search: Where the acquisition looks. ``"enumerate"`` scores every untaken
+            canonical class (enumerable spaces only); ``"mutation"`` scores the mutations of
+            the best cells found so far plus random cells (BANANAS' acquisition search);
+            ``"auto"`` enumerates where the space can be enumerated and mutates otherwise.
+        candidate_kwargs: Options of the mutation search
+            (:func:`~bonas.acquisition.optimize.mutation_candidates`), e.g.
+            ``{"n_incumbents": 10, "depth": 1, "n_random": 0}``.
         pruned: What PRUNED trials mean. ``"exclude"``: their class is never proposed again
             and their value is not learned from (a pruned run's last report understates the
             cell). ``"last_value"``: the last intermediate value is learned as the cell's value.
@@ -89,6 +98,8 @@ class BONASSampler(SpaceSampler):
         acquisition_kwargs: dict[str, Any] | None = None,
         target_transform: str = "copula",
         n_startup_trials: int = 10,
+        candidate_search: CandidateSearch = "auto",
+        candidate_kwargs: dict[str, Any] | None = None,
         candidate_chunk_size: int = 8192,
         **options: Unpack[SpaceSamplerOptions],
     ) -> None:
@@ -110,14 +121,54 @@ class BONASSampler(SpaceSampler):
                 "The 'n_startup_trials' parameter of BONASSampler must be an int >= 1. "
                 f"Got {n_startup_trials!r} instead."
             )
+        if candidate_search not in _CANDIDATE_SEARCHES:
+            raise ConfigurationError(
+                "The 'candidate_search' parameter of BONASSampler must be one of "
+                f"{list(_CANDIDATE_SEARCHES)}. Got {candidate_search!r} instead."
+            )
+        if candidate_search == "enumerate" and not space.is_enumerable:
+            raise ConfigurationError(
+                "The 'candidate_search' parameter of BONASSampler is 'enumerate', but "
+                f"{type(space).__name__} cannot be enumerated. Use 'mutation' or 'auto'."
+            )
         self._surrogate = self._make_surrogate(surrogate, dict(surrogate_kwargs or {}))
         self._encoder = self._make_encoder(encoding, encoding_kwargs or {})
         self.acquisition = acquisition
         self.acquisition_kwargs = dict(acquisition_kwargs or {})
         self.target_transform = target_transform
         self.n_startup_trials = n_startup_trials
+        self.candidate_search = candidate_search
+        self.candidate_kwargs = dict(candidate_kwargs or {})
         self.candidate_chunk_size = candidate_chunk_size
         self._pool: tuple[list[Any], np.ndarray, dict[str, int]] | None = None
+
+    @classmethod
+    def bananas(cls, space: SearchSpace[Any], **options: Any) -> BONASSampler:
+        """BANANAS (White, Neiswanger & Savani, AAAI 2021) as a configuration of this sampler.
+
+        A deep ensemble of 5 MLPs on the path encoding, trained on the raw values; independent
+        Thompson sampling; candidates from one-edge mutations of the 10 best cells found so far
+        plus 100 random cells (the paper's mutation-based acquisition search, also on
+        enumerable spaces); 10 random cells to start. ``options`` override any of these
+        (``candidate_kwargs`` key by key) and take the shared sampler options (``seed``, …).
+
+        Example:
+            >>> from bonas import BONASSampler, NB201Space
+            >>> BONASSampler.bananas(NB201Space(), seed=0).acquisition
+            'thompson'
+        """
+        config: dict[str, Any] = {
+            "surrogate": "ensemble",
+            "encoding": "path",
+            "acquisition": "thompson",
+            "target_transform": "none",
+            "n_startup_trials": 10,
+            "candidate_search": "mutation",
+            "candidate_kwargs": {"n_incumbents": 10, "depth": 1, "n_random": 100},
+        }
+        config["candidate_kwargs"].update(options.pop("candidate_kwargs", None) or {})
+        config.update(options)
+        return cls(space, **config)
 
     # -- set-up ---------------------------------------------------------------------------
     def _make_surrogate(
@@ -175,13 +226,14 @@ class BONASSampler(SpaceSampler):
     def _candidates(
         self, state: SearchState, rng: np.random.Generator
     ) -> tuple[list[Any], np.ndarray]:
-        if self.space.is_enumerable:
+        if self.candidate_search != "mutation" and self.space.is_enumerable:
             archs, X, index = self._candidate_pool()
             free = np.array([i for key, i in index.items() if key not in state.taken], dtype=int)
             return [archs[i] for i in free], X[free] if len(free) else X[:0]
         from bonas.acquisition.optimize import mutation_candidates
 
-        order = np.argsort(state.values)[::-1][:10]
+        kwargs = dict(self.candidate_kwargs)
+        order = np.argsort(state.values, kind="stable")[::-1][: kwargs.pop("n_incumbents", 10)]
         canonical = self.space.canonical
         cands = mutation_candidates(
             [state.archs[i] for i in order],
@@ -189,6 +241,7 @@ class BONASSampler(SpaceSampler):
             self.space.sample,
             taken=lambda a: canonical(a) in state.taken,
             rng=rng,
+            **kwargs,
         )
         # Several candidates may share a class: keep the first of each.
         seen: set[str] = set()
@@ -206,7 +259,9 @@ class BONASSampler(SpaceSampler):
 
         cand_archs, X_cand = self._candidates(state, rng)
         if not cand_archs:
-            return self._exhausted(rng)
+            # Every mutation of the best cells is taken (or the space is used up, which
+            # _random_untaken reports).
+            return self._random_untaken(state, rng)
         X = self._encode(state.archs)
         y = transform_targets(np.asarray(state.values), self.target_transform)
         surrogate = self._surrogate.fit(X, y)

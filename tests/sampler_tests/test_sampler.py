@@ -228,12 +228,40 @@ def test_nb101_cell_space_proposes_valid_distinct_cells() -> None:
         ({"n_startup_trials": 0}, "'n_startup_trials'"),
         ({"pruned": "keep"}, "'pruned'"),
         ({"target_transform": "log"}, "'target_transform'"),
+        ({"candidate_search": "grid"}, "'candidate_search'"),
     ],
 )
 def test_bad_configuration_is_a_clear_error(kwargs: dict[str, object], match: str) -> None:
     with pytest.raises(ConfigurationError, match=match) as info:
         BONASSampler(SPACE, **kwargs)  # type: ignore[arg-type]
     assert isinstance(info.value, BonasError)
+
+
+def test_enumerating_a_space_that_cannot_be_listed_is_a_clear_error() -> None:
+    with pytest.raises(ConfigurationError, match="cannot be enumerated"):
+        BONASSampler(CellSpace.nb101(), candidate_search="enumerate")
+
+
+def test_bananas_proposes_mutations_of_the_best_cells() -> None:
+    """BANANAS' acquisition search: after the random start every proposal is a one-edge
+    mutation of one of the 10 best cells so far or one of the random extra cells; the
+    configuration is the paper's (ensemble, path encoding, Thompson sampling)."""
+    sampler = BONASSampler.bananas(SPACE, seed=0, candidate_kwargs={"n_random": 0})
+    assert (sampler.acquisition, sampler.candidate_search) == ("thompson", "mutation")
+    assert type(sampler._surrogate).__name__ == "EnsembleSurrogate"
+    bench = NB201Benchmark("cifar10")
+    study = _study(sampler)
+    study.optimize(bench.objective, n_trials=16)
+    keys = _classes(study)
+    assert len(keys) == len(set(keys)) == 16
+    for n in range(10, 16):
+        done = study.trials[:n]
+        best = sorted(done, key=lambda t: t.value, reverse=True)[:10]
+        best_archs = [SPACE.from_params(t.params) for t in best]
+        arch = SPACE.from_params(study.trials[n].params)
+        assert any(
+            sum(a != b for a, b in zip(arch, inc, strict=True)) == 1 for inc in best_archs
+        ), n
 
 
 def test_space_must_be_a_bonas_space() -> None:
