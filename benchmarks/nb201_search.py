@@ -176,8 +176,9 @@ def summarize(group: list[dict[str, Any]]) -> dict[str, Any]:
     inc = np.array([np.maximum.accumulate(r["mean_acc"]) for r in group])
     regret = group[0]["optimum"] - inc
     hits = [first_hit(r) for r in group]
-    finite = sorted(h if h is not None else 10**9 for h in hits)
-    med = float(np.median(finite))
+    # Runs that never found the optimum count as infinite; a median that involves one is
+    # reported as "> queries".
+    med = float(np.median([h if h is not None else np.inf for h in hits]))
     repeats = [len(r["canonical"]) - len(set(r["canonical"])) for r in group]
     sug = np.array([r["suggest_s"] for r in group])
     return {
@@ -188,7 +189,7 @@ def summarize(group: list[dict[str, Any]]) -> dict[str, Any]:
         "regret": {c: regret[:, c - 1].mean() for c in CHECKPOINTS if c <= q},
         "found100": sum(h is not None and h <= 100 for h in hits),
         "found200": sum(h is not None and h <= 200 for h in hits),
-        "median": med if med < 10**9 else None,
+        "median": med if np.isfinite(med) else None,
         "repeats": int(np.sum(repeats)),
         "suggest": {c: float(np.median(sug[:, c - 1])) for c in (50, 100, 200) if c <= q},
         "inc_curve": inc.mean(0),
