@@ -171,6 +171,68 @@ def first_hit(r: dict[str, Any]) -> int | None:
     return int(hits[0]) + 1 if len(hits) else None
 
 
+#: Reference figures of ../shared/NB201_FACTS.md (the project's own earlier harness: 10 seeds,
+#: 200 queries, mean mode): mean incumbent at the checkpoints, then runs (of 10) that found the
+#: optimum within 100 / 200 queries. "random" there is random search with replacement, which
+#: is what Optuna's RandomSampler does.
+PUBLISHED: dict[tuple[str, str], tuple[dict[int, float], int, int]] = {
+    ("cifar10", "random"): ({25: 90.41, 50: 90.61, 100: 90.91, 200: 91.12}, 0, 0),
+    ("cifar10", "evolution-30-10"): ({25: 90.13, 50: 91.09, 100: 91.37, 200: 91.49}, 3, 6),
+    ("cifar10", "local"): ({25: 90.43, 50: 91.21, 100: 91.53, 200: 91.61}, 5, 10),
+    ("cifar10", "tpe"): ({25: 90.90, 50: 91.34, 100: 91.53, 200: 91.60}, 5, 9),
+    ("cifar10", "gp"): ({25: 91.03, 50: 91.32, 100: 91.40, 200: 91.51}, 7, 8),
+    ("cifar100", "random"): ({50: 70.65, 100: 71.18, 200: 71.68}, 0, 0),
+    ("cifar100", "evolution"): ({50: 71.63, 100: 72.41, 200: 73.07}, 1, 4),
+    ("cifar100", "evolution-30-10"): ({50: 71.77, 100: 72.66, 200: 73.46}, 3, 8),
+    ("cifar100", "local"): ({50: 71.83, 100: 73.13, 200: 73.27}, 6, 9),
+    ("cifar100", "tpe"): ({50: 72.66, 100: 73.15, 200: 73.49}, 4, 10),
+    ("cifar100", "gp"): ({50: 72.51, 100: 73.29, 200: 73.29}, 9, 9),
+    ("imagenet16-120", "random"): ({50: 44.61, 100: 44.90, 200: 45.36}, 0, 0),
+    ("imagenet16-120", "evolution"): ({50: 44.95, 100: 45.92, 200: 46.35}, 1, 3),
+    ("imagenet16-120", "evolution-30-10"): ({50: 45.55, 100: 46.21, 200: 46.59}, 0, 3),
+    ("imagenet16-120", "local"): ({50: 45.43, 100: 46.10, 200: 46.51}, 1, 2),
+    ("imagenet16-120", "tpe"): ({50: 45.81, 100: 46.41, 200: 46.48}, 0, 0),
+    ("imagenet16-120", "gp"): ({50: 46.36, 100: 46.60, 200: 46.69}, 1, 4),
+}
+
+
+def published_check(summaries: dict[tuple[str, str, str], dict[str, Any]]) -> list[str]:
+    """Markdown lines comparing our mean-mode runs with :data:`PUBLISHED`.
+
+    The reference gives no standard errors; with 10 runs against our 20 and a similar spread
+    its error is about sqrt(2) times ours, so a difference is called within two standard
+    errors when ``|ours - ref| <= 2 * se_ours * sqrt(1 + 2)``.
+    """
+    lines = [
+        "## The baselines against the reference figures (mean mode)",
+        "",
+        "Reference: ../shared/NB201_FACTS.md (10 runs each). Cells read `ours (ref)`; ✗ marks "
+        "a difference beyond two standard errors of the difference (the reference's error "
+        "taken as sqrt(2) × ours, as it has half the runs).",
+        "",
+        "| dataset | strategy | @25 | @50 | @100 | @200 | found ≤100 / ≤200 (of n / of 10) |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for (ds, st), (ref, f100, f200) in PUBLISHED.items():
+        s = summaries.get((ds, "mean", st))
+        if s is None:
+            continue
+        cells = []
+        for c in (25, 50, 100, 200):
+            if c not in ref or c not in s["inc"]:
+                cells.append("—")
+                continue
+            tol = 2 * s["se"][c] * np.sqrt(3)
+            mark = "" if abs(s["inc"][c] - ref[c]) <= tol else " ✗"
+            cells.append(f"{s['inc'][c]:.2f} ({ref[c]:.2f}){mark}")
+        lines.append(
+            f"| {ds} | {st} | "
+            + " | ".join(cells)
+            + f" | {s['found100']} / {s['found200']} of {s['n']} ({f100} / {f200}) |"
+        )
+    return lines + [""]
+
+
 def summarize(group: list[dict[str, Any]]) -> dict[str, Any]:
     q = group[0]["queries"]
     inc = np.array([np.maximum.accumulate(r["mean_acc"]) for r in group])
@@ -253,6 +315,8 @@ def cmd_report(ns: argparse.Namespace) -> None:
                 + f" | {s['found100']} / {s['found200']} | {med} | {s['repeats']} | {sug} |"
             )
         lines.append("")
+    summaries = {key: summarize(group) for key, group in groups.items()}
+    lines += published_check(summaries)
     out = HERE / "results" / "nb201_search.md"
     out.write_text("\n".join(lines))
     print(out.read_text())
