@@ -38,6 +38,12 @@ def _bonas(space: SearchSpace[Any], *, seed: int, mode: str) -> BaseSampler:
     return BONASSampler(space, seed=seed, acquisition="logei")
 
 
+def _bananas(space: SearchSpace[Any], *, seed: int, mode: str) -> BaseSampler:
+    from bonas.sampler import BONASSampler
+
+    return BONASSampler.bananas(space, seed=seed)
+
+
 def _tpe(space: SearchSpace[Any], *, seed: int, mode: str) -> BaseSampler:
     from optuna.samplers import TPESampler
 
@@ -86,11 +92,13 @@ def _random_search(space: SearchSpace[Any], *, seed: int, mode: str) -> BaseSamp
 
 
 #: Sampler name → factory. ``bonas``: :class:`~bonas.sampler.BONASSampler` (GP on the path +
-#: adjacency encoding, log-EI; noisy log-EI in ``"noisy"`` mode); ``tpe``, ``gp`` and
+#: adjacency encoding, log-EI; noisy log-EI in ``"noisy"`` mode); ``bananas``:
+#: :meth:`~bonas.sampler.BONASSampler.bananas`; ``tpe``, ``gp`` and
 #: ``random``: Optuna's TPESampler, GPSampler and RandomSampler; ``evolution``, ``local``,
 #: ``reinforce`` and ``random-search``: the NAS baselines of :mod:`bonas.samplers`.
 SAMPLERS: dict[str, SamplerFactory] = {
     "bonas": _bonas,
+    "bananas": _bananas,
     "tpe": _tpe,
     "gp": _gp,
     "random": _random,

@@ -30,6 +30,10 @@ SAMPLERS: dict[str, Factory] = {
     "evolution": EvolutionSampler,
     "reinforce": REINFORCESampler,
     "local_search": LocalSearchSampler,
+    # BANANAS with shorter ensemble training, so that the suite stays quick.
+    "bananas": lambda space, **kw: BONASSampler.bananas(
+        space, **{"surrogate_kwargs": {"epochs": 50}, **kw}
+    ),
 }
 # Smaller settings, so that a short study reaches each strategy's own moves.
 SHORT: dict[str, dict[str, Any]] = {
@@ -37,6 +41,7 @@ SHORT: dict[str, dict[str, Any]] = {
     "evolution": {"population_size": 6, "tournament_size": 3},
     "reinforce": {"learning_rate": 0.05},
     "local_search": {"n_init": 5},
+    "bananas": {"n_startup_trials": 4},
 }
 NAMES = list(SAMPLERS)
 
