@@ -26,6 +26,7 @@ __all__ = ["BONASSampler", "SearchState"]
 
 AcquisitionName = Literal["logei", "noisy_logei", "ucb", "thompson"]
 _ACQUISITIONS = ("logei", "noisy_logei", "ucb", "thompson")
+_ENCODING_MEMO_LIMIT = 200_000  # cells whose encoding is kept between suggestions
 CandidateSearch = Literal["auto", "enumerate", "mutation"]
 _CANDIDATE_SEARCHES = ("auto", "enumerate", "mutation")
 
@@ -141,6 +142,7 @@ class BONASSampler(SpaceSampler):
         self.candidate_kwargs = dict(candidate_kwargs or {})
         self.candidate_chunk_size = candidate_chunk_size
         self._pool: tuple[list[Any], np.ndarray, dict[str, int]] | None = None
+        self._encoding_memo: dict[Any, np.ndarray] = {}
 
     @classmethod
     def bananas(cls, space: SearchSpace[Any], **options: Any) -> BONASSampler:
@@ -207,15 +209,25 @@ class BONASSampler(SpaceSampler):
         return self._pool
 
     def _encode(self, archs: Sequence[Any]) -> np.ndarray:
-        X = self._encoder.encode([self.space.to_graph(a) for a in archs])
+        """The encoding of ``archs``, one row each; rows of cells met before come from a memo
+        (the mutation search meets most of its candidates again at the next step)."""
         width = self._encoder.n_features
-        if X.ndim != 2 or X.shape[1] != width:
-            raise ConfigurationError(
-                f"The encoder {type(self._encoder).__name__} declares n_features={width} but "
-                f"returned an array of shape {X.shape}. A custom encoder's encode() must return "
-                "(n_graphs, n_features)."
-            )
-        return X
+        memo = self._encoding_memo
+        missing = [a for a in dict.fromkeys(archs) if a not in memo]
+        if missing:
+            X_new = self._encoder.encode([self.space.to_graph(a) for a in missing])
+            if X_new.ndim != 2 or X_new.shape != (len(missing), width):
+                raise ConfigurationError(
+                    f"The encoder {type(self._encoder).__name__} declares n_features={width} "
+                    f"but returned an array of shape {X_new.shape} for {len(missing)} graphs. "
+                    "A custom encoder's encode() must return (n_graphs, n_features)."
+                )
+            if len(memo) + len(missing) > _ENCODING_MEMO_LIMIT:
+                memo.clear()
+            memo.update(zip(missing, X_new, strict=True))
+        if not archs:
+            return np.zeros((0, width))
+        return np.stack([memo[a] for a in archs])
 
     # -- the search -----------------------------------------------------------------------
     def _propose(self, state: SearchState, rng: np.random.Generator, trial: FrozenTrial) -> Any:
@@ -251,7 +263,7 @@ class BONASSampler(SpaceSampler):
             if key not in seen:
                 seen.add(key)
                 unique.append(arch)
-        return unique, self._encode(unique) if unique else np.zeros((0, 1))
+        return unique, self._encode(unique)
 
     def _model_based(self, state: SearchState, rng: np.random.Generator) -> Any:
         from bonas.acquisition.optimize import argmax_chunked

@@ -52,7 +52,7 @@ import functools
 import hashlib
 import itertools
 import math
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -79,6 +79,7 @@ NB101_OPS: tuple[str, ...] = ("conv3x3-bn-relu", "conv1x1-bn-relu", "maxpool3x3"
 _FORBIDDEN_OP_CHARS = frozenset("/, \t\n\r")
 # sample() gives up after this many candidates plus a thousand per cell asked for.
 _SAMPLE_BASE_CANDIDATES = 100_000
+_MEMO_LIMIT = 200_000  # cells per memo table before it is cleared
 
 
 @dataclass(frozen=True)
@@ -304,6 +305,9 @@ class CellSpace(SearchSpace[Cell]):
             zero_op=None,
         )
         self._n_cells: int | None = None
+        # Memos of the pure per-cell computations a search repeats on the same cells (the
+        # mutation search meets most candidates again at the next step): cell -> result.
+        self._memo: dict[str, dict[Cell, Any]] = {"canonical": {}, "neighbors": {}}
 
     @classmethod
     def nb101(cls) -> CellSpace:
@@ -480,6 +484,21 @@ class CellSpace(SearchSpace[Cell]):
                 out.append(cell)
         return out
 
+    def _remember(self, table: str, arch: Any, compute: Callable[[], Any]) -> Any:
+        """``compute()``, memoized per cell (cells of other types are computed every time)."""
+        memo = self._memo[table]
+        try:
+            return memo[arch]
+        except KeyError:
+            pass
+        except TypeError:  # an unhashable stand-in for a cell, e.g. lists
+            return compute()
+        value = compute()
+        if len(memo) >= _MEMO_LIMIT:
+            memo.clear()
+        memo[arch] = value
+        return value
+
     def neighbors(self, arch: Cell) -> list[Cell]:
         """The pruned cells one elementary change away from the pruned form of ``arch``.
 
@@ -510,6 +529,9 @@ class CellSpace(SearchSpace[Cell]):
             >>> len(space.neighbors(chain))  # 1 flip + 1 op change + 3 pairs x 2 ops
             8
         """
+        return list(self._remember("neighbors", arch, lambda: self._neighbors(arch)))
+
+    def _neighbors(self, arch: Cell) -> list[Cell]:
         cell = self.prune(arch)
         m = cell.n_nodes
         out: dict[Cell, None] = {}
@@ -658,6 +680,9 @@ class CellSpace(SearchSpace[Cell]):
         never changes it; like any WL hash it is not proven collision-free, but NB101 reports no
         collision over its 423,624 cells.
         """
+        return str(self._remember("canonical", arch, lambda: self._canonical(arch)))
+
+    def _canonical(self, arch: Cell) -> str:
         pruned = self.prune(arch)
         labels = (-1, *(self._op_index[op] for op in pruned.ops[1:-1]), -2)
         return _module_hash(pruned.matrix, labels)
