@@ -89,6 +89,8 @@ class TrainingResult:
 def resolve_device(device: str | torch.device | None = "auto") -> torch.device:
     """The torch device of ``device``: ``"auto"`` (or ``None``) is CUDA when present, else CPU.
 
+    ``"cuda"`` becomes the current CUDA device with its index (``cuda:0``, say).
+
     Raises:
         ConfigurationError: if ``device`` is not a device name, or names CUDA on a machine
             without a usable CUDA device.
@@ -98,7 +100,7 @@ def resolve_device(device: str | torch.device | None = "auto") -> torch.device:
         device(type='cpu')
     """
     if device is None or device == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+        device = "cuda" if torch.cuda.is_available() else "cpu"
     try:
         resolved = torch.device(device)
     except (RuntimeError, TypeError):
@@ -112,6 +114,9 @@ def resolve_device(device: str | torch.device | None = "auto") -> torch.device:
             f"(torch {torch.__version__}). Pass device='cpu', or 'auto' to use CUDA only "
             "where present."
         )
+    index: int | None = resolved.index  # None for a bare "cuda"
+    if resolved.type == "cuda" and index is None:
+        resolved = torch.device("cuda", torch.cuda.current_device())
     return resolved
 
 
