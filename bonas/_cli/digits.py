@@ -514,6 +514,7 @@ def _plot_curves(trials: Sequence[FrozenTrial], args: argparse.Namespace, path: 
     try:
         from matplotlib.backends.backend_agg import FigureCanvasAgg
         from matplotlib.figure import Figure
+        from matplotlib.ticker import MaxNLocator
     except ImportError as err:
         raise MissingDependencyError(
             f"Plotting needs matplotlib, which is not installed ({err}). Install it with "
@@ -545,6 +546,7 @@ def _plot_curves(trials: Sequence[FrozenTrial], args: argparse.Namespace, path: 
     ax.set_xlabel("epoch")
     ax.set_ylabel("validation accuracy (%)")
     ax.set_xlim(0.5, args.epochs + 0.5)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_title(
         f"digits: sampler {args.sampler}, pruner {args.pruner}, seed {args.seed}",
         loc="left",
