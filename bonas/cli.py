@@ -115,6 +115,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="bonas",
         description="Neural architecture search by Bayesian optimization, on Optuna.",
+        epilog="bonas search digits --help: a search that trains the networks, on 8x8 digits",
     )
     parser.add_argument("--version", action="version", version=f"bonas {bonas.__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -215,7 +216,13 @@ def _output_options(parser: argparse.ArgumentParser) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``bonas`` command; returns the exit status."""
-    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:2] == ["search", "digits"]:  # real training on scikit-learn's digits
+        from bonas._cli.digits import build_parser as digits_parser
+
+        parser, argv = digits_parser(), argv[2:]
+    else:
+        parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
         parser.print_help()

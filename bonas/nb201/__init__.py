@@ -1,0 +1,57 @@
+"""NAS-Bench-201 as real networks: the PyTorch model of any cell, and an objective that trains it.
+
+* :mod:`bonas.nb201.network`: :func:`build_network`, NB201's network for a cell (Dong & Yang,
+  "NAS-Bench-201: Extending the Scope of Reproducible Neural Architecture Search", ICLR 2020).
+* :mod:`bonas.nb201.training`: :class:`TrainingObjective`, an Optuna objective that builds the
+  cell of a trial, trains it, reports the validation accuracy after every epoch and lets
+  Optuna's pruners stop it.
+* :mod:`bonas.nb201.digits`: scikit-learn's 8×8 digits and a network sized for them, for a
+  search that runs in minutes on a laptop (``bonas search digits``).
+
+The tabular benchmark stays in :mod:`bonas.benchmark`. torch is imported when a name of this
+package is first used, so ``import bonas.nb201`` is cheap.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+_LAZY = {
+    "NB201Network": "bonas.nb201.network",
+    "build_network": "bonas.nb201.network",
+    "count_parameters": "bonas.nb201.network",
+    "TrainingObjective": "bonas.nb201.training",
+    "TrainingResult": "bonas.nb201.training",
+    "resolve_device": "bonas.nb201.training",
+    "DIGITS_NETWORK": "bonas.nb201.digits",
+    "load_digits_data": "bonas.nb201.digits",
+}
+
+__all__ = [
+    "DIGITS_NETWORK",
+    "NB201Network",
+    "TrainingObjective",
+    "TrainingResult",
+    "build_network",
+    "count_parameters",
+    "load_digits_data",
+    "resolve_device",
+]
+
+if TYPE_CHECKING:
+    from bonas.nb201.digits import DIGITS_NETWORK, load_digits_data
+    from bonas.nb201.network import NB201Network, build_network, count_parameters
+    from bonas.nb201.training import TrainingObjective, TrainingResult, resolve_device
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'bonas.nb201' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

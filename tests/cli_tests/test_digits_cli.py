@@ -1,0 +1,178 @@
+"""``bonas search digits``, run as a subprocess on real SQLite files, with a tiny budget.
+
+Each search trains real networks on scikit-learn's digits (2 epochs, a few trials), so the
+module takes about a minute on a loaded 2-core machine.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import optuna
+import pytest
+import torch
+from optuna.trial import TrialState
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _env() -> dict[str, str]:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO), env.get("PYTHONPATH")) if p)
+    env["OMP_NUM_THREADS"] = "1"
+    return env
+
+
+def run(*args: str, cwd: Path, timeout: float = 240) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bonas", *args],
+        cwd=cwd,
+        env=_env(),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def ok(result: subprocess.CompletedProcess[str]) -> subprocess.CompletedProcess[str]:
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    return result
+
+
+def digits(url: str, *extra: str, trials: int = 2) -> list[str]:
+    args = ["search", "digits", "--trials", str(trials), "--epochs", "2", "--sampler", "tpe"]
+    return [*args, "--pruner", "median", "--device", "cpu", "--storage", url, *extra]
+
+
+@pytest.fixture(scope="module")
+def first_run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """A 2-trial digits search with --json on an SQLite file, shared by the tests below."""
+    cwd = tmp_path_factory.mktemp("digits")
+    url = f"sqlite:///{cwd / 'runs.db'}"
+    result = ok(run(*digits(url, "--json"), cwd=cwd))
+    return {"cwd": cwd, "url": url, "data": json.loads(result.stdout)}
+
+
+def test_search_digits_trains_records_and_writes_files(first_run: dict[str, Any]) -> None:
+    data, url = first_run["data"], first_run["url"]
+    name = "digits-tpe-median-e2-seed0"
+    assert data["study_name"] == name
+    assert data["dataset"] == "digits"
+    assert (data["sampler"], data["pruner"], data["epochs"], data["seed"]) == (
+        "tpe",
+        "median",
+        2,
+        0,
+    )
+    assert data["network"] == {"C": 8, "N": 1, "in_channels": 1, "num_classes": 10}
+    assert data["device"] == "cpu"
+    assert data["n_complete"] + data["n_pruned"] == 2 == data["n_trials"]
+    assert data["epochs_budget"] == 4
+    assert data["epochs_trained"] + data["epochs_saved"] == 4
+    assert data["train_time_s"] > 0
+    assert data["wall_time_s"] >= data["train_time_s"]
+
+    study = optuna.load_study(storage=url, study_name=name)
+    trials = study.get_trials()
+    assert study.user_attrs["bonas:benchmark"]["dataset"] == "digits"
+    assert sum(t.user_attrs["epochs"] for t in trials) == data["epochs_trained"]
+    for t in trials:
+        assert t.state in (TrialState.COMPLETE, TrialState.PRUNED)
+        assert sorted(t.intermediate_values) == list(range(1, t.user_attrs["epochs"] + 1))
+        assert t.user_attrs["n_params"] > 0
+        assert t.user_attrs["device"] == "cpu"
+    best = max((t for t in trials if t.state == TrialState.COMPLETE), key=lambda t: t.value)
+    assert data["best"]["number"] == best.number
+    assert data["best"]["accuracy"] == best.value > 10.0  # better than guessing after 2 epochs
+    assert data["best"]["arch"] == best.user_attrs["arch"]
+
+    files = {k: first_run["cwd"] / v for k, v in data["files"].items()}  # relative to the cwd
+    with open(files["csv"], newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [int(r["number"]) for r in rows] == [0, 1]
+    assert [int(r["epochs"]) for r in rows] == [t.user_attrs["epochs"] for t in trials]
+    assert files["plot"].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert json.loads(files["summary"].read_text())["n_trials"] == 2
+
+
+def test_the_same_command_resumes_to_a_larger_total(first_run: dict[str, Any]) -> None:
+    url, cwd = first_run["url"], first_run["cwd"]
+    name = first_run["data"]["study_name"]
+    before = [
+        (t.number, t.params, t.value)
+        for t in optuna.load_study(storage=url, study_name=name).trials
+    ]
+    result = ok(run(*digits(url, trials=3), cwd=cwd))
+    assert "digits, NB201 cells (C=8, N=1), 2 epochs" in result.stdout
+    assert "epochs trained" in result.stdout
+    assert "best cell" in result.stdout
+    after = optuna.load_study(storage=url, study_name=name).trials
+    assert len(after) == 3
+    assert [(t.number, t.params, t.value) for t in after[:2]] == before
+
+
+@pytest.mark.parametrize(
+    ("extra", "hint"),
+    [
+        (["--pruner", "early"], "--pruner: invalid choice"),
+        (["--epochs", "0"], "--epochs: must be an integer >= 1; got 0"),
+        (["--device", "tpu"], "--device: must be auto, cpu, cuda or cuda:N; got 'tpu'"),
+    ],
+)
+def test_bad_arguments_exit_2_with_one_line(extra: list[str], hint: str, tmp_path: Path) -> None:
+    result = run(*digits(f"sqlite:///{tmp_path / 'x.db'}", *extra), cwd=tmp_path)
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert hint in lines[0]
+    assert not (tmp_path / "x.db").exists()
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has CUDA")
+def test_cuda_without_a_gpu_exits_2(tmp_path: Path) -> None:
+    result = run(*digits(f"sqlite:///{tmp_path / 'x.db'}", "--device", "cuda"), cwd=tmp_path)
+    assert result.returncode == 2
+    assert "no CUDA device" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_a_study_made_with_other_options_is_not_resumed(first_run: dict[str, Any]) -> None:
+    url, cwd = first_run["url"], first_run["cwd"]
+    name = first_run["data"]["study_name"]
+    n_before = len(optuna.load_study(storage=url, study_name=name).trials)
+    args = digits(url, "--study-name", name, trials=4)
+    args[args.index("--epochs") + 1] = "3"
+    result = run(*args, cwd=cwd)
+    assert result.returncode == 2
+    assert "--epochs 2" in result.stderr
+    assert "run that command to resume" in result.stderr
+    assert len(optuna.load_study(storage=url, study_name=name).trials) == n_before
+
+
+def test_help_is_fast_and_lists_the_options(tmp_path: Path) -> None:
+    code = (
+        "import sys, contextlib, io\n"
+        "from bonas.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()) as out:\n"
+        "    try:\n"
+        "        main(['search', 'digits', '--help'])\n"
+        "    except SystemExit:\n"
+        "        pass\n"
+        "print(sorted(m for m in ('optuna', 'torch', 'sklearn') if m in sys.modules))\n"
+        "print(out.getvalue())\n"
+    )
+    probe = subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp_path, env=_env(), capture_output=True, text=True
+    )
+    first, _, help_text = probe.stdout.partition("\n")
+    assert first == "[]", probe.stderr
+    for option in ("--trials", "--epochs", "--pruner", "--sampler", "--seed", "--storage"):
+        assert option in help_text
+    assert "bonas search digits" in ok(run("--help", cwd=tmp_path)).stdout
