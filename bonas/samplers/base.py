@@ -253,9 +253,23 @@ class SpaceSampler(BaseSampler, abc.ABC):
             return {}
         fixed = trial.system_attrs.get("fixed_params", {})
         if fixed and all(name in fixed for name in search_space):
+            self._check_enqueued(trial, fixed)
             return {}  # an enqueued trial: its parameters are already chosen
         with self._lock:
             return self._propose_and_reserve(study, trial)
+
+    def _check_enqueued(self, trial: FrozenTrial, fixed: Mapping[str, Any]) -> None:
+        """Log why an enqueued cell is not in the space (its objective will then fail)."""
+        try:
+            self.space.from_params({name: fixed[name] for name in self.space.distributions()})
+        except (BonasError, ValueError, TypeError, KeyError) as err:
+            logging.getLogger(type(self).__module__).warning(
+                "Trial %d was enqueued with a cell outside the space %r (%s); it fails when "
+                "the objective suggests the cell. Enqueue space.to_params(cell) instead.",
+                trial.number,
+                self.space.name,
+                " ".join(str(err).split()),
+            )
 
     def sample_independent(
         self,
@@ -308,6 +322,15 @@ class SpaceSampler(BaseSampler, abc.ABC):
             if t.state == TrialState.COMPLETE:
                 value = t.value
                 if value is None or not math.isfinite(value):
+                    # Optuna stores an objective's inf as a COMPLETE value: the class was
+                    # evaluated (never propose it again) but the value is not learned from.
+                    state.taken.add(key)
+                    self._warn_once(
+                        f"value:{t.number}",
+                        f"Trial {t.number} returned {value}; {type(self).__name__} does not "
+                        "learn from values that are not finite (wrap the objective in "
+                        "bonas.guard_objective to fail such trials instead).",
+                    )
                     continue
                 state.archs.append(arch)
                 state.values.append(sign * value)
