@@ -116,6 +116,7 @@ def guard_objective(
 
 
 def _fail(trial: optuna.Trial, reason: str) -> float:
+    reason = reason.rstrip(".")
     _logger.warning("Trial %d failed: %s.", trial.number, reason)
     trial.set_user_attr(FAIL_REASON_ATTR, reason)
     return math.nan

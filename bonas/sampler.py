@@ -118,6 +118,7 @@ class BONASSampler(SpaceSampler):
         self.n_startup_trials = n_startup_trials
         self.candidate_chunk_size = candidate_chunk_size
         self._pool: tuple[list[Any], np.ndarray, dict[str, int]] | None = None
+        self._fitted_on: tuple[int, ...] | None = None  # trial numbers of the last full fit
 
     # -- set-up ---------------------------------------------------------------------------
     def _make_surrogate(
@@ -209,7 +210,14 @@ class BONASSampler(SpaceSampler):
             return self._exhausted(rng)
         X = self._encode(state.archs)
         y = transform_targets(np.asarray(state.values), self.target_transform)
-        surrogate = self._surrogate.fit(X, y)
+        fitted_on = tuple(state.numbers)
+        if fitted_on == self._fitted_on and hasattr(self._surrogate, "condition"):
+            # The same trials as the last fit (a proposal lost to another worker, or a trial
+            # failed): keep the hyperparameters, refit the data only.
+            surrogate = self._surrogate.condition(X, y)
+        else:
+            surrogate = self._surrogate.fit(X, y)
+            self._fitted_on = fitted_on
         if state.pending:
             # Kriging believer: the pending cells are believed to score the current mean, so
             # the model's uncertainty shrinks around them and the next pick goes elsewhere.
