@@ -7,6 +7,7 @@ space, and hands the numerical work to the layers below (encoding → surrogate 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
@@ -26,6 +27,18 @@ __all__ = ["BONASSampler", "SearchState"]
 
 AcquisitionName = Literal["logei", "noisy_logei", "ucb", "thompson"]
 _ACQUISITIONS = ("logei", "noisy_logei", "ucb", "thompson")
+# A proposal that lost its class to another worker is drawn among at most this many next-best.
+_MAX_SPREAD = 16
+
+
+@dataclass(frozen=True)
+class _Ranking:
+    """The candidates of one trial's last model-based proposal, by acquisition value."""
+
+    trial: int
+    archs: list[Any]
+    keys: list[str]
+    order: list[int]
 
 
 class BONASSampler(SpaceSampler):
@@ -119,6 +132,7 @@ class BONASSampler(SpaceSampler):
         self.candidate_chunk_size = candidate_chunk_size
         self._pool: tuple[list[Any], np.ndarray, dict[str, int]] | None = None
         self._fitted_on: tuple[int, ...] | None = None  # trial numbers of the last full fit
+        self._ranking: _Ranking | None = None  # the last trial's candidates, best first
 
     # -- set-up ---------------------------------------------------------------------------
     def _make_surrogate(
@@ -171,15 +185,31 @@ class BONASSampler(SpaceSampler):
     def _propose(self, state: SearchState, rng: np.random.Generator, trial: FrozenTrial) -> Any:
         if len(state.values) < self.n_startup_trials:
             return self._random_untaken(state, rng, uniform_over="classes")
-        return self._model_based(state, rng)
+        ranking = self._ranking
+        if ranking is not None and ranking.trial == trial.number:
+            return self._next_ranked(ranking, state, rng)
+        return self._model_based(state, rng, trial.number)
+
+    def _next_ranked(self, ranking: _Ranking, state: SearchState, rng: np.random.Generator) -> Any:
+        """Propose again after another worker took the cell: no refit (trials finished since
+        are learned from at the next trial), a cell drawn among the next best of this trial's
+        ranking, as many as workers are choosing, so that the workers that lost the same
+        contest spread out instead of colliding again."""
+        free = [i for i in ranking.order if ranking.keys[i] not in state.taken]
+        if not free:
+            return self._exhausted(rng)
+        k = min(len(free), len(state.pending) + 1, _MAX_SPREAD)
+        return ranking.archs[free[int(rng.integers(k))]]
 
     def _candidates(
         self, state: SearchState, rng: np.random.Generator
-    ) -> tuple[list[Any], np.ndarray]:
+    ) -> tuple[list[Any], np.ndarray, list[str]]:
         if self.space.is_enumerable:
             archs, X, index = self._candidate_pool()
-            free = np.array([i for key, i in index.items() if key not in state.taken], dtype=int)
-            return [archs[i] for i in free], X[free] if len(free) else X[:0]
+            pairs = [(key, i) for key, i in index.items() if key not in state.taken]
+            free = np.array([i for _, i in pairs], dtype=int)
+            keys = [key for key, _ in pairs]
+            return [archs[i] for i in free], X[free] if len(free) else X[:0], keys
         from bonas.acquisition.optimize import mutation_candidates
 
         order = np.argsort(state.values)[::-1][:10]
@@ -193,19 +223,20 @@ class BONASSampler(SpaceSampler):
         )
         # Several candidates may share a class: keep the first of each.
         seen: set[str] = set()
-        unique = []
+        unique, keys = [], []
         for arch in cands:
             key = canonical(arch)
             if key not in seen:
                 seen.add(key)
                 unique.append(arch)
-        return unique, self._encode(unique) if unique else np.zeros((0, 1))
+                keys.append(key)
+        return unique, self._encode(unique) if unique else np.zeros((0, 1)), keys
 
-    def _model_based(self, state: SearchState, rng: np.random.Generator) -> Any:
-        from bonas.acquisition.optimize import argmax_chunked
+    def _model_based(self, state: SearchState, rng: np.random.Generator, number: int) -> Any:
+        from bonas.acquisition.optimize import argmax_scores, score_chunked
         from bonas.surrogates.transforms import transform_targets
 
-        cand_archs, X_cand = self._candidates(state, rng)
+        cand_archs, X_cand, keys = self._candidates(state, rng)
         if not cand_archs:
             return self._exhausted(rng)
         X = self._encode(state.archs)
@@ -228,7 +259,10 @@ class BONASSampler(SpaceSampler):
             )
             surrogate = refit(np.vstack([X, X_pend]), np.concatenate([y, believed]))
         acq = self._acquisition_function(surrogate, X, y, rng)
-        best = argmax_chunked(acq, X_cand, rng=rng, chunk_size=self.candidate_chunk_size)
+        scores = score_chunked(acq, X_cand, chunk_size=self.candidate_chunk_size)
+        best = argmax_scores(scores, rng=rng)
+        order = [best, *(int(i) for i in np.argsort(-scores, kind="stable") if i != best)]
+        self._ranking = _Ranking(number, cand_archs, keys, order)
         return cand_archs[best]
 
     def _acquisition_function(
