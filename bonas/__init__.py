@@ -22,6 +22,7 @@ _LAZY = {
     "LocalSearchSampler": "bonas.samplers",
     "REINFORCESampler": "bonas.samplers",
     "RandomSearchSampler": "bonas.samplers",
+    "guard_objective": "bonas.guard",
 }
 
 __all__ = [
@@ -36,10 +37,12 @@ __all__ = [
     "SearchSpace",
     "TabularBenchmark",
     "__version__",
+    "guard_objective",
 ]
 
 if TYPE_CHECKING:
     from bonas.benchmark import NB201Benchmark, TabularBenchmark
+    from bonas.guard import guard_objective
     from bonas.sampler import BONASSampler
     from bonas.samplers import (
         EvolutionSampler,

@@ -31,6 +31,8 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import bonas
 from bonas._cli.samplers import SAMPLERS
+from bonas._cli.storage import DEFAULT_STORAGE, STORAGE_ENV
+from bonas._cli.workers import WORKER_FLAG
 from bonas.exceptions import BonasError
 
 if TYPE_CHECKING:
@@ -38,6 +40,8 @@ if TYPE_CHECKING:
     from optuna.trial import FrozenTrial
 
     from bonas._cli.progress import ProgressBar
+    from bonas._cli.storage import StorageURL
+    from bonas._cli.workers import WorkerPool
     from bonas.benchmark import NB201Benchmark
 
 __all__ = ["build_parser", "main"]
@@ -47,7 +51,6 @@ EXIT_USAGE = 2
 #: Exit status after Ctrl-C (128 + SIGINT), as shells report it.
 EXIT_INTERRUPTED = 130
 
-DEFAULT_STORAGE = "sqlite:///bonas.db"
 DEFAULT_OUT = "bonas-out"
 _SPACES = ("nb201",)
 # The names of bonas.benchmark.NB201_DATASETS, repeated here so `bonas --help` imports no table
@@ -163,6 +166,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--seed", type=_int_at_least(0), default=0, help="seed of the run (default: 0)"
     )
     _storage_options(search, study_help="default: nb201-DATASET-MODE-SAMPLER-seedSEED")
+    _worker_options(search)
     _output_options(search)
     search.add_argument(
         "--quiet", action="store_true", help="no progress bar and no summary (files only)"
@@ -195,10 +199,32 @@ def build_parser() -> argparse.ArgumentParser:
 def _storage_options(parser: argparse.ArgumentParser, *, study_help: str) -> None:
     parser.add_argument(
         "--storage",
-        default=DEFAULT_STORAGE,
-        help=f"Optuna storage URL (default: {DEFAULT_STORAGE}, a file in this folder)",
+        default=os.environ.get(STORAGE_ENV) or DEFAULT_STORAGE,
+        help=f"where the study is kept: {DEFAULT_STORAGE} (the default, a file in this "
+        "folder), postgresql://USER@HOST/DB, or an Optuna journal file journal:///PATH.log; "
+        f"the environment variable {STORAGE_ENV} sets the default",
     )
     parser.add_argument("--study-name", default=None, help=f"the study ({study_help})")
+
+
+def _worker_options(parser: argparse.ArgumentParser) -> None:
+    """``--workers`` and ``--heartbeat``: several processes on one study (bonas._cli.workers)."""
+    parser.add_argument(
+        "--workers",
+        type=_int_at_least(1),
+        default=1,
+        help="worker processes to run on this machine (default: 1); running the same command "
+        "elsewhere against the same --storage and --study-name adds more",
+    )
+    parser.add_argument(
+        "--heartbeat",
+        type=_int_at_least(0),
+        default=30,
+        metavar="SECONDS",
+        help="a running trial's heartbeat interval on a database storage: a trial silent for "
+        "twice as long is marked FAIL and run again by another worker (default: 30; 0: off)",
+    )
+    parser.add_argument(WORKER_FLAG, action="store_true", help=argparse.SUPPRESS)
 
 
 def _output_options(parser: argparse.ArgumentParser) -> None:
@@ -246,56 +272,54 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 # -- storage and study ---------------------------------------------------------------------------
-def _sqlite_path(url: str) -> Path | None:
-    """The file of an ``sqlite:///path`` URL, or ``None`` (in-memory, or not SQLite)."""
-    if not url.startswith("sqlite:///"):
-        return None
-    path = url[len("sqlite:///") :].split("?", 1)[0]
-    return None if path in ("", ":memory:") else Path(path)
+# The storage URL forms, heartbeats and password masking live in bonas._cli.storage, shared by
+# every search subcommand; these helpers turn its errors into one-line usage errors.
+def _storage(url: str) -> StorageURL:
+    """Parse ``--storage`` (a :class:`~bonas.exceptions.StorageError` says what to change)."""
+    from bonas._cli.storage import parse_storage
+
+    return parse_storage(url)
 
 
 def _absolute_storage(url: str) -> str:
-    """``url`` with a relative SQLite path made absolute (for a command run from elsewhere)."""
-    path = _sqlite_path(url)
-    if path is None or path.is_absolute():
-        return url
-    _, sep, query = url[len("sqlite:///") :].partition("?")
-    return f"sqlite:///{path.resolve()}{sep}{query}"
-
-
-def _storage_error(url: str, err: BaseException) -> UsageError:
-    return UsageError(
-        f"cannot open the storage {url!r} ({type(err).__name__}: {_one_line(err)}); pass "
-        f"--storage a database URL Optuna can open, e.g. {DEFAULT_STORAGE} or "
-        "postgresql://user@host/db"
-    )
+    """``url`` with a relative file path made absolute and its password masked (for printing
+    a command that can be run from elsewhere)."""
+    return _storage(url).absolute().masked
 
 
 def _storage_errors() -> tuple[type[BaseException], ...]:
+    from bonas._cli.storage import storage_errors
+
+    return storage_errors()
+
+
+def _open_study(url: str, name: str, *, heartbeat: int | None = None) -> optuna.Study:
+    """Create the study ``name`` in ``url`` (maximized), or load it if it exists.
+
+    ``heartbeat``: seconds between the heartbeats of a running trial (RDB storages), so that a
+    dead worker's trial is failed and retried by the others.
+    """
     import optuna
-    from sqlalchemy.exc import SQLAlchemyError
 
-    return (SQLAlchemyError, optuna.exceptions.OptunaError, ImportError, ValueError, OSError)
+    from bonas._cli.storage import describe_error, open_storage
 
-
-def _open_study(url: str, name: str) -> optuna.Study:
-    """Create the study ``name`` in ``url`` (maximized), or load it if it exists."""
-    import optuna
-
+    storage = _storage(url)
+    interval = heartbeat if heartbeat and storage.has_heartbeat else None
+    backend = open_storage(storage, heartbeat_interval=interval)
     try:
         study = optuna.create_study(
-            storage=url,
+            storage=backend,
             study_name=name,
             direction="maximize",
             load_if_exists=True,
             sampler=optuna.samplers.RandomSampler(),
         )
     except _storage_errors() as err:
-        raise _storage_error(url, err) from None
+        raise UsageError(describe_error(storage, err)) from None
     if study.directions != [optuna.study.StudyDirection.MAXIMIZE]:
         raise UsageError(
-            f"the study {name!r} in {url} is not a single maximized objective, so it is not a "
-            "bonas search; pass another --study-name"
+            f"the study {name!r} in {storage.masked} is not a single maximized objective, so "
+            "it is not a bonas search; pass another --study-name"
         )
     return study
 
@@ -304,34 +328,36 @@ def _load_study(url: str, name: str | None) -> optuna.Study:
     """Load an existing study; ``name=None`` picks the storage's only study."""
     import optuna
 
-    path = _sqlite_path(url)
-    if path is not None and not path.exists():
+    from bonas._cli.storage import describe_error, open_storage
+
+    storage = _storage(url)
+    if storage.path is not None and not storage.path.exists():
         raise UsageError(
-            f"the database file {str(path)!r} of --storage {url} does not exist; pass the "
-            "--storage of a `bonas search` run"
+            f"the file {str(storage.path)!r} of --storage {storage.masked} does not exist; pass "
+            "the --storage of a `bonas search` run"
         )
     try:
-        storage = optuna.storages.get_storage(url)  # opened once: each opening checks the schema
-        names = optuna.get_all_study_names(storage=storage)
+        backend = open_storage(storage)  # opened once: each opening checks the schema
+        names = optuna.get_all_study_names(storage=backend)
         if name is None:
             if len(names) != 1:
                 listed = ", ".join(sorted(names)) or "none"
                 raise UsageError(
-                    f"the storage {url} holds {len(names)} studies ({listed}); choose one with "
-                    "--study-name"
+                    f"the storage {storage.masked} holds {len(names)} studies ({listed}); "
+                    "choose one with --study-name"
                 )
             name = names[0]
         if name not in names:
             listed = ", ".join(sorted(names)) or "none"
             raise UsageError(
-                f"no study named {name!r} in {url} (its studies: {listed}); pass one of them "
-                "to --study-name"
+                f"no study named {name!r} in {storage.masked} (its studies: {listed}); pass "
+                "one of them to --study-name"
             )
         return optuna.load_study(
-            storage=storage, study_name=name, sampler=optuna.samplers.RandomSampler()
+            storage=backend, study_name=name, sampler=optuna.samplers.RandomSampler()
         )
     except _storage_errors() as err:
-        raise _storage_error(url, err) from None
+        raise UsageError(describe_error(storage, err)) from None
 
 
 def _study_spec(args: argparse.Namespace) -> dict[str, Any]:
@@ -350,6 +376,7 @@ def _check_spec(study: optuna.Study, url: str, want: dict[str, Any]) -> None:
     from bonas.report import BENCHMARK_ATTR
 
     have = study.user_attrs.get(BENCHMARK_ATTR)
+    url = _storage(url).masked
     if have is None:
         if study.get_trials(deepcopy=False):
             raise UsageError(
@@ -407,6 +434,12 @@ class _Session:
     hard_interrupt: bool = False
     started: set[int] = field(default_factory=set)
     logged: int = 0
+    #: Strings never to write (the storage URL's password), masked in every log record.
+    secrets: tuple[str, ...] = ()
+    #: Whether Optuna's warnings also go to the terminal (not in a ``--workers`` child).
+    terminal: bool = True
+    #: The worker processes started by ``--workers`` (Ctrl-C is forwarded to them).
+    pool: WorkerPool | None = None
 
 
 class _TerminalHandler(logging.Handler):
@@ -432,7 +465,9 @@ class _CountingFileHandler(logging.FileHandler):
     def __init__(self, path: Path, session: _Session) -> None:
         super().__init__(path, encoding="utf-8", delay=True)
         self.session = session
-        self.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        self.setFormatter(
+            logging.Formatter("%(asctime)s [%(process)d] %(levelname)s %(name)s: %(message)s")
+        )
 
     def emit(self, record: logging.LogRecord) -> None:
         if record.levelno >= logging.WARNING and not record.name.startswith("optuna"):
@@ -449,13 +484,20 @@ def _routed_logs(log_file: Path, session: _Session) -> Iterator[None]:
     """
     import optuna
 
+    from bonas._cli.storage import Redactor
+
     def not_interrupted(record: logging.LogRecord) -> bool:
         return not (session.hard_interrupt and record.getMessage().startswith("Trial "))
 
+    redactor = Redactor(session.secrets)  # no password in any log line
     to_file = _CountingFileHandler(log_file, session)
     to_file.addFilter(not_interrupted)
-    to_terminal = _TerminalHandler(session)
+    to_file.addFilter(redactor)
+    to_terminal: logging.Handler = _TerminalHandler(session)
+    if not session.terminal:
+        to_terminal = logging.NullHandler()
     to_terminal.addFilter(not_interrupted)
+    to_terminal.addFilter(redactor)
     optuna_log = logging.getLogger("optuna")
     bonas_log = logging.getLogger("bonas")
     warnings_log = logging.getLogger("py.warnings")
@@ -495,6 +537,8 @@ def _graceful_sigint(session: _Session) -> Iterator[None]:
     """First Ctrl-C: stop after the current trial. Second: raise KeyboardInterrupt at once."""
 
     def handler(signum: int, frame: FrameType | None) -> None:
+        if session.pool is not None:
+            session.pool.interrupt()  # each worker gets exactly this Ctrl-C
         if session.stop_requested:
             session.hard_interrupt = True
             raise KeyboardInterrupt
@@ -545,14 +589,23 @@ def _incumbent(trials: Sequence[FrozenTrial]) -> tuple[float | None, float | Non
     return best.value, float(regret) if isinstance(regret, (int, float)) else None
 
 
+def _search_argv(args: argparse.Namespace, study_name: str) -> list[str]:
+    """The ``bonas search`` arguments that define this run (no storage, output or workers)."""
+    parts = ["search", args.space, "--dataset", args.dataset]
+    parts += ["--trials", str(args.trials), "--mode", args.mode, "--sampler", args.sampler]
+    parts += ["--seed", str(args.seed), "--study-name", study_name]
+    parts += ["--heartbeat", str(args.heartbeat)]
+    return parts
+
+
 def _resume_command(args: argparse.Namespace, study_name: str) -> str:
-    """The exact command that resumes this run, from any folder."""
+    """The exact command that resumes this run, from any folder (a password shows as ***)."""
     argv0 = Path(sys.argv[0]).name if sys.argv and sys.argv[0] else ""
     prog = [sys.executable, "-m", "bonas"] if argv0 == "__main__.py" else ["bonas"]
-    parts = [*prog, "search", args.space, "--dataset", args.dataset]
-    parts += ["--trials", str(args.trials), "--mode", args.mode, "--sampler", args.sampler]
-    parts += ["--seed", str(args.seed), "--storage", _absolute_storage(args.storage)]
-    parts += ["--study-name", study_name]
+    parts = [*prog, *_search_argv(args, study_name)]
+    parts += ["--storage", _absolute_storage(args.storage)]
+    if args.workers > 1:
+        parts += ["--workers", str(args.workers)]
     if args.out is not None:
         parts += ["--out", str(Path(args.out).resolve())]
     parts += ["--json"] if args.json else []
@@ -560,42 +613,88 @@ def _resume_command(args: argparse.Namespace, study_name: str) -> str:
     return shlex.join(parts)
 
 
+def _start_workers(
+    args: argparse.Namespace, study_name: str, storage: StorageURL, out: Path
+) -> WorkerPool:
+    """Start the ``--workers N`` - 1 other processes of this run (bonas._cli.workers)."""
+    from bonas._cli.workers import WorkerPool
+
+    argv = [*_search_argv(args, study_name), "--out", str(out.resolve()), "--quiet", WORKER_FLAG]
+    return WorkerPool(argv, storage.absolute().url, args.workers - 1).start()
+
+
 def _search(args: argparse.Namespace) -> int:
+    from bonas._cli.storage import describe_error
+
     started_at = time.perf_counter()
+    storage = _storage(args.storage)
+    if args.workers > 1 and not storage.shared:
+        raise UsageError(
+            f"--workers {args.workers} needs a storage that several processes can open, and "
+            f"{storage.masked} is an SQLite database in memory; pass --storage "
+            f"{DEFAULT_STORAGE}, a journal file or a PostgreSQL URL"
+        )
     study_name = args.study_name or _default_study_name(args)
     out = _out_dir(args.out, study_name)
     _prepare_out(out)
-    session = _Session()
+    session = _Session(secrets=storage.secrets, terminal=not args.worker)
     with _routed_logs(out / "bonas.log", session):
-        study = _open_study(args.storage, study_name)
+        study = _open_study(args.storage, study_name, heartbeat=args.heartbeat)
         _check_spec(study, args.storage, _study_spec(args))
         trials = study.get_trials(deepcopy=False)
         finished = _finished(trials)
         n_run = args.trials - finished
-        if n_run <= 0 and not args.quiet:
+        if n_run <= 0 and not (args.quiet or args.worker):
             _err(
                 f"bonas search: the study {study_name!r} already has {finished} finished trials "
                 f"(--trials {args.trials}); nothing to run, reporting it\n"
             )
         bench = _benchmark(args)
         if n_run > 0:
+            if args.workers > 1:
+                session.pool = _start_workers(args, study_name, storage, out)
+            wait = storage.has_heartbeat and args.heartbeat > 0
             try:
-                done = _run(args, study, bench, session, finished, n_run)
+                done = _run(args, study, bench, session, finished, n_run, wait_for_running=wait)
             except KeyboardInterrupt:
                 session.stop_requested = True
                 done = -1
+            except BonasError:
+                raise
+            except _storage_errors() as err:  # the database went away in the middle of the run
+                raise UsageError(
+                    f"{describe_error(storage, err)}; the finished trials are kept and the same "
+                    "command resumes"
+                ) from None
+            finally:
+                _wait_for_workers(session)
             if session.stop_requested and done < args.trials:
                 _stop_cleanly(study, session)
+                if args.worker:
+                    return EXIT_INTERRUPTED  # the parent says how to resume
                 total_done = _finished(study.get_trials(deepcopy=False))
+                masked = " (the password shows as ***: put it back)" if storage.secrets else ""
                 _err(
                     f"bonas search: interrupted with {total_done} of {args.trials} trials "
-                    f"finished; the study {study_name!r} is saved. Resume with:\n"
+                    f"finished; the study {study_name!r} is saved. Resume with{masked}:\n"
                     f"  {_resume_command(args, study_name)}\n"
                 )
                 return EXIT_INTERRUPTED
+        if args.worker:
+            return 0
         elapsed = time.perf_counter() - started_at if n_run > 0 else None
         _finish(args, study, bench, out, elapsed, session)
     return 0
+
+
+def _wait_for_workers(session: _Session) -> None:
+    """Wait for the ``--workers`` processes; say which ones failed."""
+    if session.pool is None:
+        return
+    for i, status in enumerate(session.pool.wait(), start=1):
+        if status not in (0, EXIT_INTERRUPTED):
+            _err(f"bonas search: warning: worker process {i} exited with status {status}\n")
+    session.pool = None
 
 
 def _benchmark(args: argparse.Namespace) -> NB201Benchmark:
@@ -613,13 +712,15 @@ def _run(
     session: _Session,
     finished: int,
     n_run: int,
+    *,
+    wait_for_running: bool,
 ) -> int:
-    """Run up to ``n_run`` trials; returns the finished trials at the end."""
-    from optuna.study import MaxTrialsCallback
-    from optuna.trial import TrialState
-
+    """Run trials until the study has ``args.trials`` finished ones (counting every worker's);
+    returns the finished trials at the end."""
     from bonas._cli.progress import ProgressBar
     from bonas._cli.samplers import make_sampler
+    from bonas._cli.workers import StopAtTotal
+    from bonas.guard import guard_objective
 
     study.sampler = make_sampler(args.sampler, bench.space, seed=args.seed, mode=args.mode)
     best, regret = _incumbent(study.get_trials(deepcopy=False))
@@ -627,19 +728,25 @@ def _run(
     bar = ProgressBar(args.trials, initial=finished, stream=sys.stderr, enabled=show)
     session.bar = bar
     done = finished
+    # A bad trial (an objective error, an enqueued cell outside the space) fails alone, with
+    # its reason in the trial's user attribute "fail_reason".
+    guarded = guard_objective(bench.objective)
+    # Every worker stops when the study has the total, with no overshoot.
+    stopper = StopAtTotal(
+        args.trials,
+        wait_for_running=wait_for_running,
+        should_stop=lambda: session.stop_requested,
+    )
 
     def objective(trial: optuna.Trial) -> float:
         session.started.add(trial.number)
-        return bench.objective(trial)
+        return guarded(trial)
 
     def callback(study: optuna.Study, trial: FrozenTrial) -> None:
         nonlocal done, best, regret
-        if trial.state in (TrialState.COMPLETE, TrialState.PRUNED):
-            done += 1
-        value = trial.value if trial.state == TrialState.COMPLETE else None
-        if value is not None and (best is None or value > best):
-            found = trial.user_attrs.get("regret")
-            best, regret = value, float(found) if isinstance(found, (int, float)) else None
+        stopper(study, trial)
+        done = stopper.finished
+        best, regret = _incumbent(stopper.trials)
         bar.update(done, best, regret, note="stopping" if session.stop_requested else "")
         if session.stop_requested:
             study.stop()
@@ -647,9 +754,8 @@ def _run(
     bar.update(finished, best, regret)
     try:
         with _graceful_sigint(session):
-            # MaxTrialsCallback: workers running the same command stop at the total together.
-            total = MaxTrialsCallback(args.trials, states=(TrialState.COMPLETE, TrialState.PRUNED))
-            study.optimize(objective, n_trials=n_run, callbacks=[callback, total])
+            # The bound only ends a run whose trials keep failing; the callback ends the others.
+            study.optimize(objective, n_trials=2 * n_run + 10, callbacks=[callback])
     finally:
         bar.close()
         session.bar = None
@@ -694,7 +800,7 @@ def _finish(
     files["summary"] = str(out / "summary.json")
     result = {
         "command": args.command,
-        "storage": args.storage,
+        "storage": _storage(args.storage).masked,
         "requested_trials": getattr(args, "trials", None),
         **summary.to_dict(),
         "files": files,

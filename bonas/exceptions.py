@@ -14,6 +14,7 @@ __all__ = [
     "InvalidGraphError",
     "NotFittedError",
     "SpaceTooLargeError",
+    "StorageError",
 ]
 
 
@@ -43,3 +44,8 @@ class NotFittedError(BonasError, RuntimeError):
 
 class BenchmarkDataError(BonasError, RuntimeError):
     """A benchmark table is missing or broken; the message says how to install it."""
+
+
+class StorageError(BonasError, RuntimeError):
+    """A study's storage cannot be opened or used: a bad URL, a database that cannot be reached
+    or is locked, a missing driver. The message never holds the URL's password."""

@@ -7,6 +7,7 @@ space, and hands the numerical work to the layers below (encoding → surrogate 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
@@ -29,6 +30,18 @@ _ACQUISITIONS = ("logei", "noisy_logei", "ucb", "thompson")
 _ENCODING_MEMO_LIMIT = 200_000  # cells whose encoding is kept between suggestions
 CandidateSearch = Literal["auto", "enumerate", "mutation"]
 _CANDIDATE_SEARCHES = ("auto", "enumerate", "mutation")
+# A proposal that lost its class to another worker is drawn among at most this many next-best.
+_MAX_SPREAD = 16
+
+
+@dataclass(frozen=True)
+class _Ranking:
+    """The candidates of one trial's last model-based proposal, by acquisition value."""
+
+    trial: int
+    archs: list[Any]
+    keys: list[str]
+    order: list[int]
 
 
 class BONASSampler(SpaceSampler):
@@ -143,6 +156,8 @@ class BONASSampler(SpaceSampler):
         self.candidate_chunk_size = candidate_chunk_size
         self._pool: tuple[list[Any], np.ndarray, dict[str, int]] | None = None
         self._encoding_memo: dict[Any, np.ndarray] = {}
+        self._fitted_on: tuple[int, ...] | None = None  # trial numbers of the last full fit
+        self._ranking: _Ranking | None = None  # the last trial's candidates, best first
 
     @classmethod
     def bananas(cls, space: SearchSpace[Any], **options: Any) -> BONASSampler:
@@ -233,15 +248,31 @@ class BONASSampler(SpaceSampler):
     def _propose(self, state: SearchState, rng: np.random.Generator, trial: FrozenTrial) -> Any:
         if len(state.values) < self.n_startup_trials:
             return self._random_untaken(state, rng, uniform_over="classes")
-        return self._model_based(state, rng)
+        ranking = self._ranking
+        if ranking is not None and ranking.trial == trial.number:
+            return self._next_ranked(ranking, state, rng)
+        return self._model_based(state, rng, trial.number)
+
+    def _next_ranked(self, ranking: _Ranking, state: SearchState, rng: np.random.Generator) -> Any:
+        """Propose again after another worker took the cell: no refit (trials finished since
+        are learned from at the next trial), a cell drawn among the next best of this trial's
+        ranking, as many as workers are choosing, so that the workers that lost the same
+        contest spread out instead of colliding again."""
+        free = [i for i in ranking.order if ranking.keys[i] not in state.taken]
+        if not free:
+            return self._exhausted(rng)
+        k = min(len(free), len(state.pending) + 1, _MAX_SPREAD)
+        return ranking.archs[free[int(rng.integers(k))]]
 
     def _candidates(
         self, state: SearchState, rng: np.random.Generator
-    ) -> tuple[list[Any], np.ndarray]:
+    ) -> tuple[list[Any], np.ndarray, list[str]]:
         if self.candidate_search != "mutation" and self.space.is_enumerable:
             archs, X, index = self._candidate_pool()
-            free = np.array([i for key, i in index.items() if key not in state.taken], dtype=int)
-            return [archs[i] for i in free], X[free] if len(free) else X[:0]
+            pairs = [(key, i) for key, i in index.items() if key not in state.taken]
+            free = np.array([i for _, i in pairs], dtype=int)
+            keys = [key for key, _ in pairs]
+            return [archs[i] for i in free], X[free] if len(free) else X[:0], keys
         from bonas.acquisition.optimize import mutation_candidates
 
         kwargs = dict(self.candidate_kwargs)
@@ -257,26 +288,34 @@ class BONASSampler(SpaceSampler):
         )
         # Several candidates may share a class: keep the first of each.
         seen: set[str] = set()
-        unique = []
+        unique, keys = [], []
         for arch in cands:
             key = canonical(arch)
             if key not in seen:
                 seen.add(key)
                 unique.append(arch)
-        return unique, self._encode(unique)
+                keys.append(key)
+        return unique, self._encode(unique), keys
 
-    def _model_based(self, state: SearchState, rng: np.random.Generator) -> Any:
-        from bonas.acquisition.optimize import argmax_chunked
+    def _model_based(self, state: SearchState, rng: np.random.Generator, number: int) -> Any:
+        from bonas.acquisition.optimize import argmax_scores, score_chunked
         from bonas.surrogates.transforms import transform_targets
 
-        cand_archs, X_cand = self._candidates(state, rng)
+        cand_archs, X_cand, keys = self._candidates(state, rng)
         if not cand_archs:
             # Every mutation of the best cells is taken (or the space is used up, which
             # _random_untaken reports).
             return self._random_untaken(state, rng)
         X = self._encode(state.archs)
         y = transform_targets(np.asarray(state.values), self.target_transform)
-        surrogate = self._surrogate.fit(X, y)
+        fitted_on = tuple(state.numbers)
+        if fitted_on == self._fitted_on and hasattr(self._surrogate, "condition"):
+            # The same trials as the last fit (a proposal lost to another worker, or a trial
+            # failed): keep the hyperparameters, refit the data only.
+            surrogate = self._surrogate.condition(X, y)
+        else:
+            surrogate = self._surrogate.fit(X, y)
+            self._fitted_on = fitted_on
         if state.pending:
             # Kriging believer: the pending cells are believed to score the current mean, so
             # the model's uncertainty shrinks around them and the next pick goes elsewhere.
@@ -287,7 +326,10 @@ class BONASSampler(SpaceSampler):
             )
             surrogate = refit(np.vstack([X, X_pend]), np.concatenate([y, believed]))
         acq = self._acquisition_function(surrogate, X, y, rng)
-        best = argmax_chunked(acq, X_cand, rng=rng, chunk_size=self.candidate_chunk_size)
+        scores = score_chunked(acq, X_cand, chunk_size=self.candidate_chunk_size)
+        best = argmax_scores(scores, rng=rng)
+        order = [best, *(int(i) for i in np.argsort(-scores, kind="stable") if i != best)]
+        self._ranking = _Ranking(number, cand_archs, keys, order)
         return cand_archs[best]
 
     def _acquisition_function(

@@ -27,11 +27,23 @@ def argmax_chunked(
     relative 1e-12) are broken uniformly with ``rng`` so that a flat acquisition does not
     always pick the first candidate.
     """
+    return argmax_scores(score_chunked(acquisition, X, chunk_size=chunk_size), rng=rng)
+
+
+def score_chunked(
+    acquisition: Callable[[np.ndarray], np.ndarray], X: np.ndarray, *, chunk_size: int = 8192
+) -> np.ndarray:
+    """The acquisition values `(m,)` of the rows of ``X`` `(m, d)`, in chunks of ``chunk_size``."""
     if X.shape[0] == 0:
         raise ConfigurationError("No candidates to score: every candidate was already taken.")
-    scores = np.concatenate(
+    return np.concatenate(
         [np.asarray(acquisition(X[s : s + chunk_size])) for s in range(0, X.shape[0], chunk_size)]
     )
+
+
+def argmax_scores(scores: np.ndarray, *, rng: np.random.Generator) -> int:
+    """The index of the highest of ``scores`` `(m,)`; ties (up to a relative 1e-12) broken
+    uniformly with ``rng``."""
     best = np.nanmax(scores)
     ties = np.flatnonzero(scores >= best - 1e-12 * max(1.0, abs(best)))
     return int(ties[0] if len(ties) == 1 else rng.choice(ties))

@@ -9,8 +9,9 @@ differs between strategies is only how the next cell is chosen; this module hold
 * one random generator per trial, ``SeedSequence([seed, trial.number])``, so a study replays
   exactly from its seed whatever the storage;
 * the reservation that lets several workers share one study without evaluating a class twice:
-  a proposal is written on the trial (system attribute ``"bonas:proposal"`` with a time stamp)
-  and yields to an earlier reservation of the same class;
+  a proposal is written on the trial (system attribute ``"bonas:proposal"``) and kept only if a
+  read made after that write finds no other trial holding the class (the lowest trial number
+  wins among trials still choosing);
 * the fall-back to the independent sampler for foreign parameters, with a logged reason.
 
 A strategy subclasses :class:`SpaceSampler` and implements :meth:`SpaceSampler._propose`.
@@ -70,7 +71,13 @@ UniformOver = Literal["cells", "classes"]
 
 #: The trial system attribute holding a sampler's proposal: ``{"params": …, "stamp": […]}``.
 PROPOSAL_ATTR = "bonas:proposal"
-_MAX_RESERVATION_TRIES = 8
+_MAX_RESERVATION_TRIES = 6
+# Then this many random untaken classes, before giving up and running a held class.
+_MAX_RANDOM_TRIES = 20
+# A trial whose proposal is contested by later trials still choosing waits this long for them
+# to withdraw, reading the study every _CONTEST_POLL_S seconds.
+_CONTEST_WAIT_S = 5.0
+_CONTEST_POLL_S = 0.05
 # Random proposals on a space that cannot be listed: batches of this many cells, this many times.
 _SAMPLE_BATCH = 64
 _SAMPLE_ROUNDS = 100
@@ -257,6 +264,19 @@ class SpaceSampler(BaseSampler, abc.ABC):
         with self._lock:
             return self._propose_and_reserve(study, trial)
 
+    def _check_enqueued(self, trial: FrozenTrial, fixed: Mapping[str, Any]) -> None:
+        """Log why an enqueued cell is not in the space (its objective will then fail)."""
+        try:
+            self.space.from_params({name: fixed[name] for name in self.space.distributions()})
+        except (BonasError, ValueError, TypeError, KeyError) as err:
+            logging.getLogger(type(self).__module__).warning(
+                "Trial %d was enqueued with a cell outside the space %r (%s); it fails when "
+                "the objective suggests the cell. Enqueue space.to_params(cell) instead.",
+                trial.number,
+                self.space.name,
+                " ".join(str(err).split()),
+            )
+
     def sample_independent(
         self,
         study: Study,
@@ -272,6 +292,9 @@ class SpaceSampler(BaseSampler, abc.ABC):
         return self._independent.sample_independent(study, trial, param_name, param_distribution)
 
     def before_trial(self, study: Study, trial: FrozenTrial) -> None:
+        fixed = trial.system_attrs.get("fixed_params")
+        if isinstance(fixed, dict) and set(self.space.distributions()) <= set(fixed):
+            self._check_enqueued(trial, fixed)
         self._independent.before_trial(study, trial)
 
     def after_trial(
@@ -308,6 +331,15 @@ class SpaceSampler(BaseSampler, abc.ABC):
             if t.state == TrialState.COMPLETE:
                 value = t.value
                 if value is None or not math.isfinite(value):
+                    # Optuna stores an objective's inf as a COMPLETE value: the class was
+                    # evaluated (never propose it again) but the value is not learned from.
+                    state.taken.add(key)
+                    self._warn_once(
+                        f"value:{t.number}",
+                        f"Trial {t.number} returned {value}; {type(self).__name__} does not "
+                        "learn from values that are not finite (wrap the objective in "
+                        "bonas.guard_objective to fail such trials instead).",
+                    )
                     continue
                 state.archs.append(arch)
                 state.values.append(sign * value)
@@ -355,22 +387,27 @@ class SpaceSampler(BaseSampler, abc.ABC):
 
     # -- the reservation ------------------------------------------------------------------
     def _propose_and_reserve(self, study: Study, trial: FrozenTrial) -> dict[str, Any]:
-        """Propose a cell, record it on the trial, and yield to an earlier reservation.
+        """Propose a cell, record it on the trial, and keep it only if no other trial holds it.
 
         Workers that read the study at the same moment see the same data and would propose the
-        same cell. So the proposal is written to the trial's system attributes with a time
-        stamp, then the study is read again: if another unfinished trial reserved the same
-        class earlier (by time stamp, then trial number), or a finished one holds it, this
-        trial proposes again without that class. Of two racing workers exactly one yields.
-        (Across machines this relies on their clocks agreeing to within a suggestion's time.)
+        same cell. So the proposal is written to the trial's system attributes, then the study
+        is read again (see :meth:`_contest`). A trial keeps its cell only if, on a read made
+        after its own write, no other trial holds the class: of two workers that both keep a
+        class, the later writer would have seen the earlier one, so no class is run twice
+        whatever the clocks or the storage's write delays. Among trials still choosing, the
+        lowest trial number wins and the others withdraw and propose again without that class.
         """
         rng = self._rng(trial)
         state = self.read_trials(study, exclude=trial.number)
         params: dict[str, Any] = {}
         attrs: Mapping[str, Any] = {}
         storage = study._storage
-        for _ in range(_MAX_RESERVATION_TRIES):
-            proposal = self._propose(state, rng, trial)
+        for attempt in range(_MAX_RESERVATION_TRIES + _MAX_RANDOM_TRIES):
+            # After a few lost contests, a random untaken class: cheap, and unlikely to collide.
+            if attempt < _MAX_RESERVATION_TRIES:
+                proposal = self._propose(state, rng, trial)
+            else:
+                proposal = self._random_untaken(state, rng)
             if isinstance(proposal, Proposal):
                 arch, attrs = proposal.arch, proposal.system_attrs
             else:
@@ -381,28 +418,59 @@ class SpaceSampler(BaseSampler, abc.ABC):
                 trial._trial_id, PROPOSAL_ATTR, {"params": params, "stamp": stamp}
             )
             key = self.space.canonical(arch)
-            if not self._reserved_elsewhere(study, trial.number, key, stamp):
+            if self._contest(study, trial.number, key):
                 break
+            # Withdraw at once, so that the winner of the contest need not wait for the refit.
+            storage.set_trial_system_attr(
+                trial._trial_id, PROPOSAL_ATTR, {"params": None, "stamp": stamp}
+            )
             state = self.read_trials(study, exclude=trial.number)
             state.taken.add(key)
+        else:
+            self._warn_once(
+                "reservation",
+                f"Trial {trial.number} lost {_MAX_RESERVATION_TRIES + _MAX_RANDOM_TRIES} "
+                "reservations in a row to other workers; it runs a class another trial holds.",
+            )
+            storage.set_trial_system_attr(
+                trial._trial_id, PROPOSAL_ATTR, {"params": params, "stamp": [time.time()]}
+            )
         for name, value in attrs.items():
             storage.set_trial_system_attr(trial._trial_id, name, value)
         return params
 
-    def _reserved_elsewhere(
-        self, study: Study, number: int, key: str, stamp: list[float | int]
-    ) -> bool:
-        for t in study.get_trials(deepcopy=False):
-            if t.number == number or t.state == TrialState.FAIL:
-                continue
-            if t.state in (TrialState.RUNNING, TrialState.WAITING):
-                other = t.system_attrs.get(PROPOSAL_ATTR)
-                if not isinstance(other, dict) or list(other.get("stamp", [])) >= stamp:
+    def _contest(self, study: Study, number: int, key: str) -> bool:
+        """Whether trial ``number``, having written its proposal of class ``key``, keeps it.
+
+        Another trial that holds ``key`` for good (finished but not FAILED, enqueued, retried,
+        or running with its parameters stored) makes this one yield. Trials still choosing
+        (their proposal written, no parameter stored yet) contest it: a lower trial number
+        makes this one yield; with only higher ones, this trial waits (at most
+        ``_CONTEST_WAIT_S``) for them to withdraw, and yields if one of them keeps the class.
+        """
+        names = set(self.space.distributions())
+        deadline = time.monotonic() + _CONTEST_WAIT_S
+        while True:
+            contenders = False
+            for t in study.get_trials(deepcopy=False):
+                if t.number == number or t.state == TrialState.FAIL:
                     continue
-            arch = self._arch_of(t)
-            if arch is not None and self.space.canonical(arch) == key:
+                arch = self._arch_of(t)
+                if arch is None or self.space.canonical(arch) != key:
+                    continue
+                choosing = (
+                    t.state == TrialState.RUNNING
+                    and not names.intersection(t.params)
+                    and "fixed_params" not in t.system_attrs
+                )
+                if not choosing or t.number < number:
+                    return False
+                contenders = True
+            if not contenders:
                 return True
-        return False
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(_CONTEST_POLL_S)
 
     # -- helpers for strategies -----------------------------------------------------------
     def _random_untaken(

@@ -1,0 +1,143 @@
+"""Several worker processes on one study: ``bonas search … --workers N``.
+
+A worker is the same ``bonas search`` command run against the same storage and study name, so
+running the command in another terminal (or on another machine, against PostgreSQL) adds a
+worker, and ``--workers N`` starts N - 1 more local processes next to this one. They share
+nothing but the storage: the sampler's reservations keep them off each other's cells, the
+heartbeats let them retry a dead worker's trial, and :class:`StopAtTotal` stops them together
+at the requested number of finished trials.
+
+A worker process gets the storage URL through the environment (:data:`STORAGE_ENV`), never on
+its command line, so a password stays out of process listings. It runs in its own session:
+the parent forwards Ctrl-C to it, exactly once per Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from bonas._cli.storage import STORAGE_ENV
+
+if TYPE_CHECKING:
+    import optuna
+    from optuna.trial import FrozenTrial
+
+__all__ = ["WORKER_FLAG", "StopAtTotal", "WorkerPool", "finished_count"]
+
+#: The hidden option that makes ``bonas search`` a worker started by ``--workers``: it runs
+#: trials and writes its log, and leaves the summary, files and progress bar to the parent.
+WORKER_FLAG = "--worker"
+#: Seconds between two looks at the study while the last trials are in other workers' hands.
+_POLL_S = 0.25
+
+
+def finished_count(trials: Sequence[FrozenTrial]) -> int:
+    """COMPLETE and PRUNED trials: what ``--trials`` counts."""
+    from optuna.trial import TrialState
+
+    return sum(t.state in (TrialState.COMPLETE, TrialState.PRUNED) for t in trials)
+
+
+class StopAtTotal:
+    """An Optuna callback that stops this worker when the study has ``total`` finished trials.
+
+    Optuna's ``MaxTrialsCallback`` stops only after the total is reached, so N workers
+    overshoot it by up to N - 1 trials. Here a worker whose next trial is not needed (the
+    finished trials plus those running elsewhere reach the total) waits instead, and goes on
+    only if one of those fails: a dead worker's trial is failed by the heartbeat check and
+    enqueued again, and a waiting worker runs it. Without heartbeats (journal storage) a dead
+    worker's trial would keep the others waiting for ever, so there they do not wait.
+
+    Args:
+        total: The finished (COMPLETE or PRUNED) trials the study should have.
+        wait_for_running: Wait while other workers' running trials could reach the total.
+        should_stop: Called while waiting; ``True`` stops at once (Ctrl-C).
+    """
+
+    def __init__(
+        self,
+        total: int,
+        *,
+        wait_for_running: bool,
+        should_stop: Callable[[], bool] = lambda: False,
+    ) -> None:
+        self.total = total
+        self.wait_for_running = wait_for_running
+        self.should_stop = should_stop
+        self.trials: list[FrozenTrial] = []
+
+    @property
+    def finished(self) -> int:
+        """The finished trials at the last look."""
+        return finished_count(self.trials)
+
+    def __call__(self, study: optuna.Study, trial: FrozenTrial) -> None:
+        from optuna.storages import fail_stale_trials
+        from optuna.trial import TrialState
+
+        while True:
+            self.trials = study.get_trials(deepcopy=False)
+            finished = finished_count(self.trials)
+            if finished >= self.total or self.should_stop():
+                study.stop()
+                return
+            if not self.wait_for_running:
+                return
+            running = sum(t.state == TrialState.RUNNING for t in self.trials)
+            if finished + running < self.total:
+                return
+            time.sleep(_POLL_S)
+            with warnings.catch_warnings():  # "experimental" since Optuna 2.9
+                warnings.simplefilter("ignore")
+                fail_stale_trials(study)
+
+
+@dataclass
+class WorkerPool:
+    """The worker processes ``--workers N`` started next to this one.
+
+    Args:
+        argv: The ``bonas`` arguments of a worker (``search … --worker``), without
+            ``--storage``.
+        storage_url: The storage, passed to each worker in :data:`STORAGE_ENV`.
+        n: How many processes to start.
+    """
+
+    argv: Sequence[str]
+    storage_url: str
+    n: int
+    processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
+
+    def start(self) -> WorkerPool:
+        env = {**os.environ, STORAGE_ENV: self.storage_url}
+        for _ in range(self.n):
+            self.processes.append(
+                subprocess.Popen(
+                    [sys.executable, "-m", "bonas", *self.argv],
+                    env=env,
+                    stdin=subprocess.DEVNULL,
+                    start_new_session=True,  # Ctrl-C reaches it once, forwarded by the parent
+                )
+            )
+        return self
+
+    def interrupt(self) -> None:
+        """Forward a Ctrl-C to every worker still running (safe in a signal handler)."""
+        for p in self.processes:
+            if p.returncode is None:
+                try:
+                    os.kill(p.pid, signal.SIGINT)
+                except ProcessLookupError:
+                    pass
+
+    def wait(self) -> list[int]:
+        """Wait for every worker; returns their exit statuses."""
+        return [p.wait() for p in self.processes]

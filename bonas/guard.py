@@ -1,0 +1,122 @@
+"""Objectives that fail one trial, never the study: :func:`guard_objective`.
+
+A long search must survive a bad trial. Optuna already turns an objective that returns NaN,
+``None`` or a non-numeric string into a FAIL trial, but it stores no reason; it records
+``inf`` as a COMPLETE value (which then wins the study); a numeric string such as ``"0.5"``
+makes ``study.optimize`` stop with an ``AssertionError`` and leaves the trial RUNNING for ever;
+and an exception (a crashed training run, an enqueued cell outside the space) stops the study
+unless ``catch=`` lists it. A guarded objective turns each of these into a FAIL trial whose user
+attribute :data:`FAIL_REASON_ATTR` says what happened, logs it, and lets the study go on.
+:class:`~bonas.sampler.BONASSampler` never learns from FAIL trials and retries a class at most
+``max_retries`` times.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import math
+import numbers
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import optuna
+
+__all__ = ["FAIL_REASON_ATTR", "check_value", "guard_objective"]
+
+#: The user attribute of a trial failed by a guarded objective: why it failed, in one line.
+FAIL_REASON_ATTR = "fail_reason"
+
+_logger = logging.getLogger(__name__)
+
+
+def check_value(value: Any) -> str | None:
+    """Why ``value`` is not a valid objective value, or ``None`` if it is a finite number.
+
+    Example:
+        >>> check_value(91.5) is None
+        True
+        >>> check_value(float("inf"))
+        'the objective returned inf; it must return a finite number'
+        >>> check_value("0.5")
+        "the objective returned the string '0.5'; it must return a finite number"
+    """
+    if value is None:
+        return "the objective returned None; it must return a finite number"
+    if isinstance(value, bool):
+        return f"the objective returned the bool {value}; it must return a finite number"
+    if isinstance(value, str):
+        return f"the objective returned the string {value[:80]!r}; it must return a finite number"
+    if not isinstance(value, numbers.Real):
+        shown = repr(value)
+        shown = shown if len(shown) <= 80 else shown[:77] + "..."
+        return (
+            f"the objective returned {shown} (a {type(value).__name__}); it must return a "
+            "finite number"
+        )
+    if math.isnan(value):
+        return "the objective returned NaN; it must return a finite number"
+    if math.isinf(value):
+        return f"the objective returned {float(value)}; it must return a finite number"
+    return None
+
+
+def guard_objective(
+    objective: Callable[[optuna.Trial], Any],
+    *,
+    catch: tuple[type[Exception], ...] = (Exception,),
+) -> Callable[[optuna.Trial], float]:
+    """Wrap ``objective`` so that a bad trial fails alone, with its reason recorded.
+
+    The wrapped objective returns the objective's value as a ``float``. If the objective
+    raises one of ``catch``, or returns anything but a finite real number (NaN, ``inf``,
+    ``None``, a string, a bool, a sequence), it records the reason as the trial's user
+    attribute :data:`FAIL_REASON_ATTR`, logs a warning, and returns NaN, which Optuna stores as
+    a FAIL trial; ``study.optimize`` goes on with the next trial. ``optuna.TrialPruned`` and
+    ``KeyboardInterrupt`` pass through.
+
+    Args:
+        objective: An Optuna objective, ``objective(trial) -> float``.
+        catch: The exceptions that fail the trial instead of the study.
+
+    Example:
+        >>> import optuna
+        >>> from bonas import NB201Space
+        >>> optuna.logging.set_verbosity(optuna.logging.ERROR)
+        >>> space = NB201Space()
+        >>> def train(trial):
+        ...     arch = space.suggest(trial)
+        ...     return float("nan") if trial.number == 1 else 1.0
+        >>> study = optuna.create_study(direction="maximize")
+        >>> study.optimize(guard_objective(train), n_trials=3)
+        >>> [t.state.name for t in study.trials]
+        ['COMPLETE', 'FAIL', 'COMPLETE']
+        >>> study.trials[1].user_attrs[FAIL_REASON_ATTR]
+        'the objective returned NaN; it must return a finite number'
+    """
+
+    @functools.wraps(objective)
+    def guarded(trial: optuna.Trial) -> float:
+        import optuna
+
+        try:
+            value = objective(trial)
+        except optuna.TrialPruned:
+            raise
+        except catch as err:
+            text = " ".join((str(err).strip() or type(err).__name__).splitlines()[0].split())
+            return _fail(trial, f"the objective raised {type(err).__name__}: {text}")
+        reason = check_value(value)
+        if reason is not None:
+            return _fail(trial, reason)
+        return float(value)
+
+    return guarded
+
+
+def _fail(trial: optuna.Trial, reason: str) -> float:
+    reason = reason.rstrip(".")
+    _logger.warning("Trial %d failed: %s.", trial.number, reason)
+    trial.set_user_attr(FAIL_REASON_ATTR, reason)
+    return math.nan

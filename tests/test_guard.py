@@ -1,0 +1,146 @@
+"""Bad trials fail alone: objectives that raise or return NaN, inf, None or a string, and
+enqueued cells outside the space, in real studies with ``BONASSampler``."""
+
+from __future__ import annotations
+
+import logging
+import math
+from typing import Any
+
+import numpy as np
+import optuna
+import pytest
+from optuna.trial import TrialState
+
+from bonas import BONASSampler, NB201Benchmark, NB201Space, guard_objective
+from bonas.guard import FAIL_REASON_ATTR, check_value
+
+optuna.logging.set_verbosity(optuna.logging.ERROR)
+SPACE = NB201Space()
+BENCH = NB201Benchmark("cifar10")
+
+BAD_RETURNS: dict[str, tuple[Any, str]] = {
+    "NaN": (math.nan, "returned NaN"),
+    "inf": (math.inf, "returned inf"),
+    "-inf": (-math.inf, "returned -inf"),
+    "None": (None, "returned None"),
+    "a string": ("abc", "returned the string 'abc'"),
+    "a numeric string": ("0.5", "returned the string '0.5'"),
+    "a bool": (True, "returned the bool True"),
+    "a list": ([91.0], "returned [91.0] (a list)"),
+}
+
+
+def _study(sampler: optuna.samplers.BaseSampler) -> optuna.Study:
+    return optuna.create_study(direction="maximize", sampler=sampler)
+
+
+@pytest.mark.parametrize("case", list(BAD_RETURNS))
+def test_a_bad_return_is_a_fail_trial_with_its_reason_and_the_study_goes_on(case: str) -> None:
+    bad, reason = BAD_RETURNS[case]
+    sampler = BONASSampler(SPACE, seed=0, n_startup_trials=3)
+    study = _study(sampler)
+
+    def objective(trial: optuna.Trial) -> Any:
+        value = BENCH.objective(trial)
+        return bad if trial.number in (2, 5) else value
+
+    study.optimize(guard_objective(objective), n_trials=8)
+    states = [t.state for t in study.trials]
+    assert states.count(TrialState.FAIL) == 2
+    assert states.count(TrialState.COMPLETE) == 6
+    for number in (2, 5):
+        assert reason in study.trials[number].user_attrs[FAIL_REASON_ATTR]
+    # FAIL trials are never learned from, and the study's values are all real accuracies.
+    state = sampler.read_trials(study)
+    assert len(state.values) == 6
+    assert all(math.isfinite(v) and v < 100 for v in state.values)
+    assert study.best_value < 100
+
+
+def test_an_objective_that_raises_fails_its_trial_only() -> None:
+    study = _study(BONASSampler(SPACE, seed=0, n_startup_trials=3))
+
+    def objective(trial: optuna.Trial) -> float:
+        value = BENCH.objective(trial)
+        if trial.number == 1:
+            raise RuntimeError("CUDA out of memory\nsecond line")
+        return value
+
+    study.optimize(guard_objective(objective), n_trials=5)
+    assert [t.state.name for t in study.trials].count("FAIL") == 1
+    reason = study.trials[1].user_attrs[FAIL_REASON_ATTR]
+    assert reason == "the objective raised RuntimeError: CUDA out of memory"
+
+
+def test_pruned_trials_and_keyboard_interrupts_pass_through() -> None:
+    study = _study(BONASSampler(SPACE, seed=0, n_startup_trials=3))
+
+    def pruned(trial: optuna.Trial) -> float:
+        SPACE.suggest(trial)
+        raise optuna.TrialPruned()
+
+    study.optimize(guard_objective(pruned), n_trials=2)
+    assert {t.state for t in study.trials} == {TrialState.PRUNED}
+
+    def interrupted(trial: optuna.Trial) -> float:
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        study.optimize(guard_objective(interrupted), n_trials=1)
+
+
+@pytest.mark.parametrize("bad", [math.nan, None, "abc"])
+def test_without_the_guard_optuna_fails_the_trial_and_the_sampler_goes_on(bad: Any) -> None:
+    sampler = BONASSampler(SPACE, seed=0, n_startup_trials=3)
+    study = _study(sampler)
+
+    def objective(trial: optuna.Trial) -> Any:
+        value = BENCH.objective(trial)
+        return bad if trial.number == 4 else value
+
+    study.optimize(objective, n_trials=8)
+    assert [t.state.name for t in study.trials].count("FAIL") == 1
+    assert len(sampler.read_trials(study).values) == 7
+
+
+def test_without_the_guard_an_inf_value_is_never_learned_nor_proposed_again(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    sampler = BONASSampler(SPACE, seed=0, n_startup_trials=3)
+    study = _study(sampler)
+
+    def objective(trial: optuna.Trial) -> float:
+        value = BENCH.objective(trial)
+        return math.inf if trial.number == 1 else value
+
+    with caplog.at_level(logging.WARNING, logger="bonas"):
+        study.optimize(objective, n_trials=8)
+    assert study.trials[1].state == TrialState.COMPLETE  # Optuna's choice, not ours
+    state = sampler.read_trials(study)
+    assert len(state.values) == 7
+    assert np.isfinite(state.values).all()
+    classes = [t.user_attrs["canonical"] for t in study.trials]
+    assert len(set(classes)) == 8  # the inf trial's class was not proposed again
+    assert "returned inf" in caplog.text
+
+
+def test_an_enqueued_cell_outside_the_space_fails_and_the_study_goes_on(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    study = _study(BONASSampler(SPACE, seed=0, n_startup_trials=3))
+    bad = SPACE.to_params(SPACE.from_key("333132"))
+    bad["edge_1_0"] = "conv_7x7"
+    study.enqueue_trial(bad)
+    with caplog.at_level(logging.WARNING, logger="bonas"):
+        study.optimize(guard_objective(BENCH.objective), n_trials=4)
+    states = [t.state.name for t in study.trials]
+    assert states == ["FAIL", "COMPLETE", "COMPLETE", "COMPLETE"]
+    assert "conv_7x7" in study.trials[0].user_attrs[FAIL_REASON_ATTR]
+    assert "enqueued with a cell outside the space" in caplog.text
+
+
+def test_check_value_accepts_numbers_of_any_real_type() -> None:
+    for good in (1, 91.5, np.float32(0.5), np.int64(3)):
+        assert check_value(good) is None
+    assert check_value(np.float64("nan")) is not None
