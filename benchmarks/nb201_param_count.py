@@ -69,7 +69,7 @@ def main() -> None:
     parser.add_argument("--datasets", default=",".join(CLASSES))
     args = parser.parse_args()
     datasets = [d.strip() for d in args.datasets.split(",") if d.strip()]
-    rows = []
+    rows: list[str] = []
     for dataset in datasets:
         r = check(dataset)
         print(dataset, r, flush=True)
@@ -78,6 +78,10 @@ def main() -> None:
             f"{r['seed_match']:,} | {r['odd']} | {r['low']:,} – {r['high']:,} | "
             f"{r['seconds']:.0f} |"
         )
+        write(datasets[: len(rows)], rows)  # after each dataset: a long run keeps what it did
+
+
+def write(datasets: list[str], rows: list[str]) -> None:
     load = os.getloadavg()[0]
     text = "\n".join(
         [
@@ -104,7 +108,6 @@ def main() -> None:
         ]
     )
     RESULTS.write_text(text, encoding="utf-8")
-    print(text)
 
 
 if __name__ == "__main__":

@@ -2,10 +2,11 @@
 
 The proof that :func:`build_network` is NB201's network is the parameter count: NB201's
 ``model_size`` is the count / 10^6 for C = 16, N = 5 (NB201_FACTS.md). Building all 15,625
-networks takes minutes (about 25 ms each, nearly all of it in ``nn.Module`` constructors), so
-the table check builds two differently ordered cells of each of the 210 op multisets, shows that
-their counts agree, and compares the count with the table for every cell of the multiset. A
-direct build of all 15,625 cells is in ``benchmarks/nb201_param_count.py``.
+networks takes 7–10 minutes of CPU (25–40 ms each, nearly all of it in ``nn.Module``
+constructors), so the table check builds two differently ordered cells of each of the 210 op
+multisets, shows that their counts agree, and compares the count with the table for every cell
+of the multiset. The direct build of all 15,625 cells for each dataset is
+``benchmarks/nb201_param_count.py`` (results in ``benchmarks/results/nb201_param_count.md``).
 """
 
 from __future__ import annotations
