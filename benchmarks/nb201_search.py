@@ -46,6 +46,14 @@ STRATEGIES = (
 )
 
 
+def _color(strategy: str) -> Any:
+    """One colour per strategy, the same in every panel and plot."""
+    import matplotlib.pyplot as plt
+
+    k = STRATEGIES.index(strategy) if strategy in STRATEGIES else len(STRATEGIES)
+    return plt.get_cmap("tab10" if len(STRATEGIES) <= 10 else "tab20")(k % 10)
+
+
 def make_sampler(strategy: str, seed: int, mode: str) -> Any:
     """The samplers of the grid, by name."""
     import optuna
@@ -338,7 +346,7 @@ def _plot(fig_data: dict[tuple[str, str], dict[str, dict[str, Any]]], path: Path
         ax, ax2 = axes[0, j], axes[1, j]
         for st, s in sorted(fig_data[key].items()):
             x = np.arange(1, len(s["inc_curve"]) + 1)
-            (line,) = ax.plot(x, s["inc_curve"], label=st)
+            (line,) = ax.plot(x, s["inc_curve"], label=st, color=_color(st))
             ax.fill_between(
                 x,
                 s["inc_curve"] - s["se_curve"],
@@ -395,7 +403,7 @@ def _plot_cost(fig_data: dict[tuple[str, str], dict[str, dict[str, Any]]], path:
         top = min(float(s["hours"][:, -1].min()) for s in fig_data[key].values())
         grid = np.geomspace(0.5, top, 200)
         for st, s in sorted(fig_data[key].items()):
-            (line,) = ax.plot(grid, _regret_vs_hours(s, grid), label=st)
+            (line,) = ax.plot(grid, _regret_vs_hours(s, grid), label=st, color=_color(st))
             x = np.arange(1, len(s["suggest_curve"]) + 1)
             ax2.plot(x, s["suggest_curve"], label=st, color=line.get_color())
         ax.set_title(f"{key[0]}, {key[1]} mode")
