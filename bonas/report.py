@@ -38,11 +38,13 @@ from bonas.exceptions import BonasError, ConfigurationError
 
 if TYPE_CHECKING:
     import optuna
+    from matplotlib.figure import Figure
     from optuna.trial import FrozenTrial
 
     from bonas.benchmark import NB201Benchmark
 
 __all__ = [
+    "new_figure",
     "BENCHMARK_ATTR",
     "CSV_COLUMNS",
     "BestTrial",
@@ -400,6 +402,25 @@ def _number(value: Any) -> str:
     return repr(float(value)) if isinstance(value, (int, float)) else ""
 
 
+def new_figure(figsize: tuple[float, float] = (7.0, 4.2)) -> Figure:
+    """A matplotlib figure on the Agg canvas (no display, no pyplot state).
+
+    Raises:
+        MissingDependencyError: if matplotlib is not installed.
+    """
+    try:
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.figure import Figure
+    except ImportError as err:
+        raise MissingDependencyError(
+            f"Plotting needs matplotlib, which is not installed ({err}). Install it with "
+            "`pip install 'bonas[plot]'` (or `pip install matplotlib`)."
+        ) from err
+    fig = Figure(figsize=figsize, dpi=120, layout="constrained")
+    FigureCanvasAgg(fig)
+    return fig
+
+
 def plot_incumbent(
     trials: Sequence[FrozenTrial],
     bench: NB201Benchmark,
@@ -419,20 +440,11 @@ def plot_incumbent(
     Raises:
         MissingDependencyError: if matplotlib is not installed.
     """
-    try:
-        from matplotlib.backends.backend_agg import FigureCanvasAgg
-        from matplotlib.figure import Figure
-    except ImportError as err:
-        raise MissingDependencyError(
-            f"Plotting needs matplotlib, which is not installed ({err}). Install it with "
-            "`pip install 'bonas[plot]'` (or `pip install matplotlib`)."
-        ) from err
+    fig = new_figure()
     path = Path(path)
     values, incumbent = incumbent_curve(trials, bench)
     optimum_arch, optimum = bench.optimum
     x = list(range(1, len(values) + 1))
-    fig = Figure(figsize=(7.0, 4.2), dpi=120, layout="constrained")
-    FigureCanvasAgg(fig)
     ax = fig.add_subplot()
     label_optimum = f"optimum {optimum:.2f} % ({bench.space.to_key(optimum_arch)})"
     ax.axhline(optimum, color="tab:red", linestyle="--", linewidth=1, label=label_optimum)

@@ -509,19 +509,11 @@ def _plot_curves(trials: Sequence[FrozenTrial], args: argparse.Namespace, path: 
     """Validation accuracy against epochs, one line per trial; pruned trials end with a cross."""
     from optuna.trial import TrialState
 
-    from bonas.report import MissingDependencyError
+    from bonas.report import new_figure
 
-    try:
-        from matplotlib.backends.backend_agg import FigureCanvasAgg
-        from matplotlib.figure import Figure
-        from matplotlib.ticker import MaxNLocator
-    except ImportError as err:
-        raise MissingDependencyError(
-            f"Plotting needs matplotlib, which is not installed ({err}). Install it with "
-            "`pip install 'bonas[plot]'` (or `pip install matplotlib`)."
-        ) from err
-    fig = Figure(figsize=(7.0, 4.2), dpi=120, layout="constrained")
-    FigureCanvasAgg(fig)
+    fig = new_figure()  # raises MissingDependencyError without matplotlib
+    from matplotlib.ticker import MaxNLocator
+
     ax = fig.add_subplot()
     labelled: set[str] = set()
     for t in sorted(trials, key=lambda t: t.number):

@@ -26,16 +26,14 @@ import optuna
 import pytest
 
 from bonas._cli.progress import ProgressBar, format_duration
+from bonas.testing.cli import bonas_command, bonas_env, check_ok, run_bonas
 
 REPO = Path(__file__).resolve().parents[2]
 NB201_CELLS = 15625
 
 
 def _env() -> dict[str, str]:
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO), env.get("PYTHONPATH")) if p)
-    env["OMP_NUM_THREADS"] = "1"
-    return env
+    return bonas_env()
 
 
 def _default_sigint() -> None:  # pragma: no cover - runs in the child
@@ -44,25 +42,14 @@ def _default_sigint() -> None:  # pragma: no cover - runs in the child
 
 
 def bonas_cmd(*args: str) -> list[str]:
-    return [sys.executable, "-m", "bonas", *args]
+    return bonas_command(*args)
 
 
 def run(*args: str, cwd: Path, timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        bonas_cmd(*args),
-        cwd=cwd,
-        env=_env(),
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        preexec_fn=_default_sigint,
-    )
+    return run_bonas(*args, cwd=cwd, timeout=timeout, preexec_fn=_default_sigint)
 
 
-def ok(result: subprocess.CompletedProcess[str]) -> subprocess.CompletedProcess[str]:
-    assert result.returncode == 0, result.stderr
-    assert "Traceback" not in result.stderr
-    return result
+ok = check_ok
 
 
 def search(cwd: Path, *extra: str, trials: int = 4, sampler: str = "tpe") -> list[str]:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -19,31 +18,18 @@ import pytest
 import torch
 from optuna.trial import TrialState
 
-REPO = Path(__file__).resolve().parents[2]
+from bonas.testing.cli import bonas_env, check_ok, run_bonas
 
 
 def _env() -> dict[str, str]:
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO), env.get("PYTHONPATH")) if p)
-    env["OMP_NUM_THREADS"] = "1"
-    return env
+    return bonas_env()
 
 
 def run(*args: str, cwd: Path, timeout: float = 240) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "bonas", *args],
-        cwd=cwd,
-        env=_env(),
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
+    return run_bonas(*args, cwd=cwd, timeout=timeout, env=_env())
 
 
-def ok(result: subprocess.CompletedProcess[str]) -> subprocess.CompletedProcess[str]:
-    assert result.returncode == 0, result.stderr
-    assert "Traceback" not in result.stderr
-    return result
+ok = check_ok
 
 
 def digits(url: str, *extra: str, trials: int = 2) -> list[str]:

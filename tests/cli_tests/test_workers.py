@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-import os
 import sqlite3
 import subprocess
 import sys
@@ -24,35 +23,21 @@ from optuna.trial import TrialState
 
 from bonas._cli.storage import Redactor, mask_passwords, open_storage, parse_storage
 from bonas.guard import FAIL_REASON_ATTR
+from bonas.testing.cli import bonas_env, check_ok, run_bonas
 
 optuna.logging.set_verbosity(optuna.logging.WARNING)
-REPO = Path(__file__).resolve().parents[2]
 SECRET = "bonas-Test-s3cret"
 
 
 def _env() -> dict[str, str]:
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO), env.get("PYTHONPATH")) if p)
-    env["OMP_NUM_THREADS"] = "1"
-    env.pop("BONAS_STORAGE", None)
-    return env
+    return bonas_env(drop=("BONAS_STORAGE",))
 
 
 def run(*args: str, cwd: Path, timeout: float = 300) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "bonas", *args],
-        cwd=cwd,
-        env=_env(),
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
+    return run_bonas(*args, cwd=cwd, timeout=timeout, env=_env())
 
 
-def ok(result: subprocess.CompletedProcess[str]) -> subprocess.CompletedProcess[str]:
-    assert result.returncode == 0, result.stderr
-    assert "Traceback" not in result.stderr
-    return result
+ok = check_ok
 
 
 def search(*extra: str, trials: int, sampler: str = "bonas") -> list[str]:
