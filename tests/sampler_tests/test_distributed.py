@@ -141,7 +141,10 @@ def _killed_worker_is_retried(url: str) -> None:
 
     trials = study.get_trials(deepcopy=False)
     complete = [t for t in trials if t.state == TrialState.COMPLETE]
-    assert len(complete) == total
+    # Two live workers that start their last trials at the same moment may both run one
+    # (StopAtTotal closes the window but cannot make the check and the trial's creation one
+    # transaction): at most one extra.
+    assert total <= len(complete) <= total + 1
     after = {t.number: (t.params, t.value, t.user_attrs) for t in complete}
     assert all(after[n] == before[n] for n in before)  # finished trials are intact
     killed = trials[victim.number]
