@@ -332,16 +332,22 @@ def cmd_report(ns: argparse.Namespace) -> None:
     _plot_cost(fig_data, HERE / "results" / "nb201_search_cost.png")
 
 
-def _plot(fig_data: dict[tuple[str, str], dict[str, dict[str, Any]]], path: Path) -> None:
+def _grid_of_panels(fig_data: dict[tuple[str, str], Any]) -> tuple[Any, Any, list[Any]]:
+    """A figure with two rows of axes, one column per (dataset, mode), and the columns' keys."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     panels = sorted(fig_data)
-    if not panels:
-        return
-    fig, axes = plt.subplots(2, len(panels), figsize=(4.2 * len(panels), 7), squeeze=False)
+    fig, axes = plt.subplots(
+        2, max(1, len(panels)), figsize=(4.2 * max(1, len(panels)), 7), squeeze=False
+    )
+    return fig, axes, panels
+
+
+def _plot(fig_data: dict[tuple[str, str], dict[str, dict[str, Any]]], path: Path) -> None:
+    fig, axes, panels = _grid_of_panels(fig_data)
     for j, key in enumerate(panels):
         ax, ax2 = axes[0, j], axes[1, j]
         for st, s in sorted(fig_data[key].items()):
@@ -389,15 +395,7 @@ def _regret_vs_hours(s: dict[str, Any], grid: np.ndarray) -> np.ndarray:
 
 def _plot_cost(fig_data: dict[tuple[str, str], dict[str, dict[str, Any]]], path: Path) -> None:
     """Regret against simulated training hours, and seconds per suggestion against trials."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    panels = sorted(fig_data)
-    if not panels:
-        return
-    fig, axes = plt.subplots(2, len(panels), figsize=(4.2 * len(panels), 7), squeeze=False)
+    fig, axes, panels = _grid_of_panels(fig_data)
     for j, key in enumerate(panels):
         ax, ax2 = axes[0, j], axes[1, j]
         top = min(float(s["hours"][:, -1].min()) for s in fig_data[key].values())
