@@ -6,8 +6,9 @@ torch and BoTorch load only when a surrogate is first fitted.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from bonas._lazy import lazy_exports
 
 __version__ = "0.1.0.dev0"
 
@@ -55,13 +56,4 @@ if TYPE_CHECKING:
     from bonas.spaces.nb201 import NB201Space
 
 
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        value = getattr(importlib.import_module(_LAZY[name]), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'bonas' has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted(__all__)
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY, __all__)

@@ -14,8 +14,9 @@ package is first used, so ``import bonas.nb201`` is cheap.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from bonas._lazy import lazy_exports
 
 _LAZY = {
     "NB201Network": "bonas.nb201.network",
@@ -45,13 +46,4 @@ if TYPE_CHECKING:
     from bonas.nb201.training import TrainingObjective, TrainingResult, resolve_device
 
 
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        value = getattr(importlib.import_module(_LAZY[name]), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'bonas.nb201' has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted(__all__)
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY, __all__)

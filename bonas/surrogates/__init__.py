@@ -5,9 +5,9 @@ Importing this package does not import torch; the models import it when first fi
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from bonas._lazy import lazy_exports
 from bonas.surrogates.base import Surrogate
 from bonas.surrogates.registry import available, get, make, register
 
@@ -31,13 +31,4 @@ if TYPE_CHECKING:
     from bonas.surrogates.gp import GPSurrogate
 
 
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        value = getattr(importlib.import_module(_LAZY[name]), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'bonas.surrogates' has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted(__all__)
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY, __all__)
