@@ -366,12 +366,19 @@ def _seconds(seconds: float) -> str:
 
 
 # -- files ---------------------------------------------------------------------------------------
-def write_trials_csv(trials: Sequence[FrozenTrial], path: str | Path) -> Path:
-    """Write one row per trial with the columns :data:`CSV_COLUMNS`.
+def write_trials_csv(
+    trials: Sequence[FrozenTrial],
+    path: str | Path,
+    *,
+    attrs: Sequence[str] = CSV_COLUMNS[3:-1],
+    floats: Sequence[str] = ("regret", "train_time"),
+) -> Path:
+    """Write one row per trial: ``number``, ``state``, ``value``, the user attributes
+    ``attrs`` and ``datetime`` (by default the columns :data:`CSV_COLUMNS`).
 
-    ``value``, ``regret`` and ``train_time`` are empty where a trial has none; ``datetime`` is
-    when the trial ended (ISO 8601, local time of the storage), or when it started if it has
-    not ended.
+    ``value`` and the attributes are empty where a trial has none, and the attributes in
+    ``floats`` are written as floats; ``datetime`` is when the trial ended (ISO 8601, local
+    time of the storage), or when it started if it has not ended.
 
     Returns:
         The path written.
@@ -379,19 +386,16 @@ def write_trials_csv(trials: Sequence[FrozenTrial], path: str | Path) -> Path:
     path = Path(path)
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
-        writer.writerow(CSV_COLUMNS)
+        writer.writerow(["number", "state", "value", *attrs, "datetime"])
         for t in sorted(trials, key=lambda t: t.number):
             when = t.datetime_complete or t.datetime_start
-            attrs = t.user_attrs
+            user = t.user_attrs
             writer.writerow(
                 [
                     t.number,
                     t.state.name,
                     "" if t.value is None else repr(float(t.value)),
-                    attrs.get("arch", ""),
-                    attrs.get("canonical", ""),
-                    _number(attrs.get("regret")),
-                    _number(attrs.get("train_time")),
+                    *(_number(user.get(a)) if a in floats else user.get(a, "") for a in attrs),
                     "" if when is None else when.isoformat(timespec="seconds"),
                 ]
             )

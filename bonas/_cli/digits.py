@@ -480,29 +480,9 @@ def _format(r: dict[str, Any]) -> str:
 
 
 def _write_csv(trials: Sequence[FrozenTrial], path: Path) -> Path:
-    import csv
+    from bonas.report import write_trials_csv
 
-    with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(_CSV_COLUMNS)
-        for t in sorted(trials, key=lambda t: t.number):
-            when = t.datetime_complete or t.datetime_start
-            attrs = t.user_attrs
-            time_s = attrs.get("train_time")
-            writer.writerow(
-                [
-                    t.number,
-                    t.state.name,
-                    "" if t.value is None else repr(float(t.value)),
-                    attrs.get("arch", ""),
-                    attrs.get("epochs", ""),
-                    attrs.get("n_params", ""),
-                    repr(float(time_s)) if isinstance(time_s, (int, float)) else "",
-                    attrs.get("device", ""),
-                    "" if when is None else when.isoformat(timespec="seconds"),
-                ]
-            )
-    return path
+    return write_trials_csv(trials, path, attrs=_CSV_COLUMNS[3:-1], floats=("train_time",))
 
 
 def _plot_curves(trials: Sequence[FrozenTrial], args: argparse.Namespace, path: Path) -> Path:
