@@ -120,8 +120,10 @@ def _running_trial_of(study: optuna.Study, pid: int) -> optuna.trial.FrozenTrial
 def _killed_worker_is_retried(url: str) -> None:
     study, name = _new_study(url)
     total = 12
-    # The first worker's trials sleep 2 s after recording its pid, so the kill lands mid-trial.
-    first = _worker(url, name, 0, f"total:{total}", sleep=2.0, heartbeat=1)
+    # The first worker's trials sleep 120 s after recording its pid, so the kill lands mid-trial
+    # however slow the machine (with 2 s, a loaded CI machine once saw the trial finish between
+    # the poll that found it running and the kill).
+    first = _worker(url, name, 0, f"total:{total}", sleep=120.0, heartbeat=1)
     other = _worker(url, name, 1, f"total:{total}", sleep=0.3, heartbeat=1)
     deadline = time.monotonic() + 300
     victim = None
