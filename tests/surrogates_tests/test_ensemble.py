@@ -102,6 +102,32 @@ def test_linear_members_without_hidden_layers() -> None:
     assert model.predict_members(XQ).shape == (5, 9)
 
 
+@pytest.mark.parametrize("shared", [True, False], ids=["shared-inputs", "bootstrap-inputs"])
+@pytest.mark.parametrize("squared", [True, False], ids=["mse", "mae"])
+def test_written_out_gradient_equals_autograd(shared: bool, squared: bool) -> None:
+    import torch
+
+    from bonas.surrogates.ensemble import (
+        _forward,
+        _init_theta,
+        _loss_grad,
+        _param_shapes,
+        _unflatten,
+    )
+
+    gen = torch.Generator().manual_seed(0)
+    shapes = _param_shapes([7, 5, 4, 1], 3)
+    theta = _init_theta(shapes, gen, torch.float64)
+    Xt = torch.randn((11, 7) if shared else (3, 11, 7), generator=gen, dtype=torch.float64)
+    Yt = torch.randn(3, 11, generator=gen, dtype=torch.float64)
+    leaf = theta.clone().requires_grad_(True)
+    diff = _forward(_unflatten(leaf, shapes), Xt) - Yt
+    loss = (diff.square() if squared else diff.abs()).mean(dim=1).sum()
+    (expected,) = torch.autograd.grad(loss, leaf)
+    got = _loss_grad(_unflatten(theta, shapes), Xt, Yt, squared=squared)
+    torch.testing.assert_close(got, expected, rtol=1e-12, atol=1e-12)
+
+
 def test_large_candidate_sets_are_chunked() -> None:
     model = _fast(seed=0, chunk_size=4).fit(X, Y)
     whole = _fast(seed=0).fit(X, Y).predict(XQ, return_std=True)
