@@ -2,34 +2,22 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
+from collections.abc import Callable
 from types import ModuleType
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def _harness() -> ModuleType:
-    spec = importlib.util.spec_from_file_location(
-        "nb201_search", ROOT / "benchmarks" / "nb201_search.py"
-    )
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["nb201_search"] = module
-    spec.loader.exec_module(module)
-    return module
+Loader = Callable[[str], ModuleType]
 
 
 @pytest.mark.parametrize(
     ("strategy", "mode"),
     [("bonas", "noisy"), ("bananas", "mean"), ("evolution", "noisy"), ("tpe", "mean")],
 )
-def test_a_grid_cell_rerun_with_its_seed_gives_identical_numbers(strategy: str, mode: str) -> None:
-    harness = _harness()
+def test_a_grid_cell_rerun_with_its_seed_gives_identical_numbers(
+    strategy: str, mode: str, load_benchmark: Loader
+) -> None:
+    harness = load_benchmark("nb201_search")
     keys = ("mean_acc", "observed", "canonical", "train_time")
     first = harness.run_one(strategy, "cifar100", mode, 5, 14)
     again = harness.run_one(strategy, "cifar100", mode, 5, 14)
@@ -39,8 +27,8 @@ def test_a_grid_cell_rerun_with_its_seed_gives_identical_numbers(strategy: str, 
     assert other["canonical"] != first["canonical"]
 
 
-def test_every_strategy_of_the_grid_runs() -> None:
-    harness = _harness()
+def test_every_strategy_of_the_grid_runs(load_benchmark: Loader) -> None:
+    harness = load_benchmark("nb201_search")
     for strategy in harness.STRATEGIES:
         record = harness.run_one(strategy, "cifar10", "mean", 0, 3)
         assert len(record["mean_acc"]) == 3, strategy

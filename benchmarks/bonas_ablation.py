@@ -1,0 +1,187 @@
+"""Which BONASSampler configuration is the default, and why: one option changed at a time.
+
+    python benchmarks/bonas_ablation.py run --datasets cifar10,cifar100 --seeds 20 --jobs 2
+    python benchmarks/bonas_ablation.py report
+
+Each run is a BONASSampler study on the NB201 table (mean mode) that stops when it evaluates
+the optimum cell or after ``--queries`` trials. ``run`` writes one JSON record per (variant,
+dataset, seed) under ``benchmarks/results/raw/ablation/`` and skips the records that exist;
+``report`` writes ``benchmarks/results/bonas_ablation.md``: per variant and dataset, the median
+queries to the optimum (runs that never found it count as infinite), the runs that found it,
+the median queries to a top-10 cell, and the median seconds per suggestion.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+RAW = HERE / "results" / "raw" / "ablation"
+OUT = HERE / "results" / "bonas_ablation.md"
+
+#: One option of the default changed at a time (``BONASSampler`` keyword arguments).
+VARIANTS: dict[str, dict[str, Any]] = {
+    "default": {},
+    "no target transform": {"target_transform": "none"},
+    "Matérn-5/2 ARD kernel": {"surrogate_kwargs": {"kernel": "matern"}},
+    "RBF kernel": {"surrogate_kwargs": {"kernel": "rbf"}},
+    "path encoding": {"encoding": "path"},
+    "adjacency encoding": {"encoding": "adjacency"},
+    "UCB (beta 4)": {"acquisition": "ucb", "acquisition_kwargs": {"beta": 4.0}},
+    "Thompson sampling": {"acquisition": "thompson"},
+    "5 random trials first": {"n_startup_trials": 5},
+    "20 random trials first": {"n_startup_trials": 20},
+    "mutation search": {
+        "candidate_search": "mutation",
+        "candidate_kwargs": {"n_incumbents": 10, "depth": 1, "n_random": 100},
+    },
+    "ensemble surrogate": {"surrogate": "ensemble"},
+}
+
+
+def _slug(variant: str) -> str:
+    return "".join(c if c.isalnum() else "-" for c in variant.lower()).strip("-")
+
+
+def _path(variant: str, dataset: str, seed: int, queries: int) -> Path:
+    return RAW / f"{_slug(variant)}__{dataset}__q{queries}__s{seed}.json"
+
+
+def run_one(variant: str, dataset: str, seed: int, queries: int) -> dict[str, Any]:
+    """One study of at most ``queries`` trials that stops at the optimum."""
+    os.environ["OMP_NUM_THREADS"] = "1"
+    import optuna
+    import torch
+
+    from bonas import BONASSampler, NB201Benchmark
+
+    torch.set_num_threads(1)
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    bench = NB201Benchmark(dataset, mode="mean", seed=seed)
+    space = bench.space
+    sampler = BONASSampler(space, seed=seed, **VARIANTS[variant])
+    study = optuna.create_study(direction="maximize", sampler=sampler)
+    ranks: list[int] = []
+    suggest_s: list[float] = []
+
+    def objective(trial: optuna.Trial) -> float:
+        start = time.perf_counter()
+        try:
+            return bench.objective(trial)
+        finally:
+            suggest_s.append(time.perf_counter() - start)
+
+    def stop_at_optimum(study: optuna.Study, trial: optuna.trial.FrozenTrial) -> None:
+        ranks.append(bench.rank(space.from_params(trial.params)))
+        if ranks[-1] == 1:
+            study.stop()
+
+    study.optimize(objective, n_trials=queries, callbacks=[stop_at_optimum])
+    return {
+        "variant": variant,
+        "dataset": dataset,
+        "seed": seed,
+        "queries": queries,
+        "ranks": ranks,
+        "suggest_s": suggest_s,
+    }
+
+
+def _run_and_save(args: tuple[str, str, int, int]) -> str:
+    path = _path(*args)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(run_one(*args)))
+    tmp.replace(path)
+    return path.name
+
+
+def cmd_run(ns: argparse.Namespace) -> None:
+    variants = list(VARIANTS) if ns.variants == "all" else ns.variants.split(";")
+    unknown = [v for v in variants if v not in VARIANTS]
+    if unknown:
+        raise SystemExit(f"unknown variants {unknown}; choose from {list(VARIANTS)}")
+    RAW.mkdir(parents=True, exist_ok=True)
+    jobs = [
+        (v, ds, seed, ns.queries)
+        for ds in ns.datasets.split(",")
+        for seed in range(ns.seeds)
+        for v in variants
+        if not _path(v, ds, seed, ns.queries).exists()
+    ]
+    print(f"{len(jobs)} runs to do", flush=True)
+    with ProcessPoolExecutor(max_workers=ns.jobs) as pool:
+        for f in as_completed([pool.submit(_run_and_save, j) for j in jobs]):
+            print("done", f.result(), flush=True)
+
+
+def _first(ranks: list[int], best: int) -> float:
+    """Queries until a cell of rank ``best`` or better; infinite if none."""
+    hits = [i for i, r in enumerate(ranks) if r <= best]
+    return hits[0] + 1.0 if hits else np.inf
+
+
+def _fmt(x: float, queries: int) -> str:
+    return f">{queries}" if not np.isfinite(x) else f"{x:g}"
+
+
+def cmd_report(ns: argparse.Namespace) -> None:
+    records = [json.loads(p.read_text()) for p in sorted(RAW.glob(f"*__q{ns.queries}__s*.json"))]
+    datasets = sorted({r["dataset"] for r in records})
+    lines = [
+        "# BONASSampler: the default against one change at a time",
+        "",
+        f"Made by `python benchmarks/bonas_ablation.py run … --queries {ns.queries}` and "
+        f"`python benchmarks/bonas_ablation.py report` on {platform.machine()}, "
+        f"{os.cpu_count()} cores, one thread per run. NB201, mean mode; each run stops at the "
+        f"optimum or after {ns.queries} queries. Median to optimum counts a run that never "
+        "found it as infinite; top-10 = the first query that evaluated one of the ten best "
+        "cells; s/suggestion = median over all suggestions of all runs.",
+        "",
+        "| variant | dataset | runs | median to optimum | found | median to top-10 "
+        "| s / suggestion |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for variant in VARIANTS:
+        for ds in datasets:
+            group = [r for r in records if r["variant"] == variant and r["dataset"] == ds]
+            if not group:
+                continue
+            opt = [_first(r["ranks"], 1) for r in group]
+            top = [_first(r["ranks"], 10) for r in group]
+            found = sum(np.isfinite(opt))
+            sug = np.median(np.concatenate([r["suggest_s"] for r in group]))
+            lines.append(
+                f"| {variant} | {ds} | {len(group)} | {_fmt(float(np.median(opt)), ns.queries)} "
+                f"| {found} / {len(group)} | {_fmt(float(np.median(top)), ns.queries)} "
+                f"| {sug:.3f} |"
+            )
+    OUT.write_text("\n".join(lines) + "\n")
+    print(f"wrote {OUT}")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    r = sub.add_parser("run")
+    r.add_argument("--variants", default="all", help="'all' or names separated by ';'")
+    r.add_argument("--datasets", default="cifar10,cifar100")
+    r.add_argument("--seeds", type=int, default=20)
+    r.add_argument("--queries", type=int, default=100)
+    r.add_argument("--jobs", type=int, default=2)
+    rep = sub.add_parser("report")
+    rep.add_argument("--queries", type=int, default=100)
+    ns = parser.parse_args(argv)
+    {"run": cmd_run, "report": cmd_report}[ns.command](ns)
+
+
+if __name__ == "__main__":
+    main()
