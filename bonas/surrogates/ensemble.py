@@ -338,20 +338,14 @@ def _loss_grad(
 
     The loss is the sum over members of each member's mean squared (or absolute) error, so
     every member gets exactly the gradient it would get if trained alone. Backpropagation is
-    written out: for these small networks autograd's graph bookkeeping cost about five times
-    the arithmetic.
+    written out: for these small networks autograd's graph bookkeeping took about a third of
+    each fit (BANANAS on NB201: 0.54 s per suggestion at 60 trials with autograd, 0.37 s).
     """
     import torch
 
-    h = X.to(params[0].dtype)
-    inputs, n_layers = [], len(params) // 2
-    for i in range(n_layers):
-        inputs.append(h)
-        W, b = params[2 * i], params[2 * i + 1]
-        h = torch.baddbmm(b, h, W) if h.dim() == 3 else torch.matmul(h, W) + b
-        if i < n_layers - 1:
-            h = torch.relu(h)
-    diff = h.squeeze(-1) - Y  # (M, n)
+    inputs: list[torch.Tensor] = []
+    n_layers = len(params) // 2
+    diff = _forward(params, X, inputs=inputs) - Y  # (M, n)
     n = diff.shape[1]
     g = (diff * (2.0 / n) if squared else torch.sign(diff) / n).unsqueeze(-1)  # dL/d output
     grads: list[torch.Tensor] = [torch.empty(0)] * len(params)
@@ -364,13 +358,20 @@ def _loss_grad(
     return torch.cat([t.reshape(-1) for t in grads])
 
 
-def _forward(params: list[torch.Tensor], X: torch.Tensor) -> torch.Tensor:
-    """The ensemble's output `(M, n)` at ``X`` `(n, d)` (shared) or `(M, n, d)` (per member)."""
+def _forward(
+    params: list[torch.Tensor], X: torch.Tensor, *, inputs: list[torch.Tensor] | None = None
+) -> torch.Tensor:
+    """The ensemble's output `(M, n)` at ``X`` `(n, d)` (shared) or `(M, n, d)` (per member).
+
+    ``inputs``, if given, receives the input of every layer (for backpropagation).
+    """
     import torch
 
     h = X.to(params[0].dtype)
     n_layers = len(params) // 2
     for i in range(n_layers):
+        if inputs is not None:
+            inputs.append(h)
         W, b = params[2 * i], params[2 * i + 1]
         h = torch.baddbmm(b, h, W) if h.dim() == 3 else torch.matmul(h, W) + b
         if i < n_layers - 1:
