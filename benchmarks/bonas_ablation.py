@@ -14,9 +14,9 @@ the median queries to a top-10 cell, and the median seconds per suggestion.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
+import sys
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
@@ -25,6 +25,10 @@ from typing import Any
 import numpy as np
 
 HERE = Path(__file__).resolve().parent
+if str(HERE) not in sys.path:  # run as a script or loaded by the tests: find _records
+    sys.path.insert(0, str(HERE))
+import _records  # noqa: E402
+
 RAW = HERE / "results" / "raw" / "ablation"
 OUT = HERE / "results" / "bonas_ablation.md"
 
@@ -53,7 +57,7 @@ def _slug(variant: str) -> str:
 
 
 def _path(variant: str, dataset: str, seed: int, queries: int) -> Path:
-    return RAW / f"{_slug(variant)}__{dataset}__q{queries}__s{seed}.json"
+    return RAW / f"{_slug(variant)}__{dataset}__q{queries}__s{seed}{_records.SUFFIX}"
 
 
 def run_one(variant: str, dataset: str, seed: int, queries: int) -> dict[str, Any]:
@@ -98,9 +102,7 @@ def run_one(variant: str, dataset: str, seed: int, queries: int) -> dict[str, An
 
 def _run_and_save(args: tuple[str, str, int, int]) -> str:
     path = _path(*args)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(run_one(*args)))
-    tmp.replace(path)
+    _records.save(path, run_one(*args))
     return path.name
 
 
@@ -134,7 +136,7 @@ def _fmt(x: float, queries: int) -> str:
 
 
 def cmd_report(ns: argparse.Namespace) -> None:
-    records = [json.loads(p.read_text()) for p in sorted(RAW.glob(f"*__q{ns.queries}__s*.json"))]
+    records = _records.load(sorted(RAW.glob(f"*__q{ns.queries}__s*{_records.SUFFIX}")))
     datasets = sorted({r["dataset"] for r in records})
     lines = [
         "# BONASSampler: the default against one change at a time",

@@ -6,26 +6,31 @@
 
 ``run`` does, for every seed and pruner, what ``bonas search digits --sampler bonas --pruner P
 --seed S`` does (the same sampler, pruners, network and data, through the same code), in an
-in-memory study, and writes one JSON file per run under ``benchmarks/results/raw/digits/``
-(skipping the ones that exist, so an interrupted grid resumes). For each seed the pruners run
-one after the other, so a change in the load of the shared machine hits them alike. ``report``
-writes ``benchmarks/results/digits_search.md``: training seconds and epochs, what pruning
-saved against ``none`` with the same seed, and the best validation accuracy reached.
+in-memory study, and writes one record per run under ``benchmarks/results/raw/digits/``
+(committed, see ``_records.py``; existing ones are skipped, so an interrupted grid resumes).
+For each seed the pruners run one after the other, so a change in the load of the shared
+machine hits them alike. ``report`` writes ``benchmarks/results/digits_search.md``: training
+seconds and epochs, what pruning saved against ``none`` with the same seed, and the best
+validation accuracy reached.
 One process, one thread.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import statistics
+import sys
 import time
 from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
+if str(HERE) not in sys.path:  # run as a script or loaded by the tests: find _records
+    sys.path.insert(0, str(HERE))
+import _records  # noqa: E402
+
 RAW = HERE / "results" / "raw" / "digits"
 RESULTS = HERE / "results" / "digits_search.md"
 
@@ -104,12 +109,12 @@ def cmd_run(args: argparse.Namespace) -> None:
     warm_up()
     for seed in range(args.seeds):
         for pruner in pruners:
-            path = RAW / f"{pruner}-seed{seed}-t{args.trials}-e{args.epochs}.json"
+            path = RAW / f"{pruner}-seed{seed}-t{args.trials}-e{args.epochs}{_records.SUFFIX}"
             if path.exists():
                 continue
             record = run_one(pruner, seed, args.trials, args.epochs)
             record["load_average"] = os.getloadavg()[0]
-            path.write_text(json.dumps(record) + "\n", encoding="utf-8")
+            _records.save(path, record)
             print(
                 f"{pruner:>9} seed {seed}: best {record['best']['accuracy']:.2f} %, "
                 f"{record['epochs_trained']} epochs, {record['train_time_s']:.0f} s training, "
@@ -123,7 +128,7 @@ def _mean(values: list[float]) -> float:
 
 
 def cmd_report(args: argparse.Namespace) -> None:
-    runs = [json.loads(p.read_text()) for p in sorted(RAW.glob("*.json"))]
+    runs = _records.load(sorted(RAW.glob(f"*{_records.SUFFIX}")))
     if not runs:
         raise SystemExit(f"no runs under {RAW}; run `python {Path(__file__).name} run` first")
     shapes = {(r["trials"], r["epochs"]) for r in runs}

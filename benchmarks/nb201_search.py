@@ -13,7 +13,6 @@ Every run is one process with one thread, so timings compare like with like.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import sys
@@ -26,6 +25,10 @@ from typing import Any
 import numpy as np
 
 HERE = Path(__file__).resolve().parent
+if str(HERE) not in sys.path:  # run as a script or loaded by the tests: find _records
+    sys.path.insert(0, str(HERE))
+import _records  # noqa: E402
+
 RAW = HERE / "results" / "raw"
 CHECKPOINTS = (10, 25, 50, 100, 150, 200)
 
@@ -132,15 +135,12 @@ def run_one(strategy: str, dataset: str, mode: str, seed: int, queries: int) -> 
 
 
 def _path(strategy: str, dataset: str, mode: str, seed: int, queries: int) -> Path:
-    return RAW / f"{strategy}__{dataset}__{mode}__q{queries}__s{seed}.json"
+    return RAW / f"{strategy}__{dataset}__{mode}__q{queries}__s{seed}{_records.SUFFIX}"
 
 
 def _run_and_save(args: tuple[str, str, str, int, int]) -> str:
-    record = run_one(*args)
     path = _path(*args)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(record))
-    tmp.replace(path)
+    _records.save(path, run_one(*args))
     return path.name
 
 
@@ -164,12 +164,8 @@ def cmd_run(ns: argparse.Namespace) -> None:
 
 # -- report -------------------------------------------------------------------------------
 def load_records(queries: int | None = None) -> list[dict[str, Any]]:
-    out = []
-    for p in sorted(RAW.glob("*.json")):
-        r = json.loads(p.read_text())
-        if queries is None or r["queries"] == queries:
-            out.append(r)
-    return out
+    records = _records.load(sorted(RAW.glob(f"*{_records.SUFFIX}")))
+    return [r for r in records if queries is None or r["queries"] == queries]
 
 
 def first_hit(r: dict[str, Any]) -> int | None:

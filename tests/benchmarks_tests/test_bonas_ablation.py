@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
@@ -52,7 +51,7 @@ def test_the_report_counts_runs_that_never_found_the_optimum_as_infinite(
             "ranks": ranks,
             "suggest_s": [0.1] * len(ranks),
         }
-        (tmp_path / f"default__cifar10__q5__s{seed}.json").write_text(json.dumps(record))
+        ablation._records.save(ablation._path("default", "cifar10", seed, 5), record)
     ablation.main(["report", "--queries", "5"])
     row = next(
         line for line in (tmp_path / "out.md").read_text().splitlines() if "| default" in line

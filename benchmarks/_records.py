@@ -1,0 +1,44 @@
+"""The raw records of the benchmark grids: one gzipped JSON file per run, committed.
+
+A full grid takes many CPU-hours, more than one sitting; the records are committed under
+``benchmarks/results/raw/`` so that a grid resumes on any clone and its report can be
+re-made without re-running it. Floats are rounded to 6 decimals (accuracies are means of at
+most three seeds given to 2–4 decimals; times to the microsecond), which keeps a 200-query run
+near 3 kB.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+SUFFIX = ".json.gz"
+
+
+def _rounded(x: Any) -> Any:
+    if isinstance(x, float):
+        return round(x, 6)
+    if isinstance(x, list):
+        return [_rounded(v) for v in x]
+    if isinstance(x, dict):
+        return {k: _rounded(v) for k, v in x.items()}
+    return x
+
+
+def save(path: Path, record: dict[str, Any]) -> None:
+    """Write ``record`` to ``path`` (ending in ``.json.gz``) atomically, floats rounded."""
+    if not path.name.endswith(SUFFIX):
+        raise ValueError(f"The 'path' parameter must end in {SUFFIX!r}. Got {path.name!r}.")
+    tmp = path.with_name(path.name + ".tmp")
+    # mtime=0: the same record gives the same bytes, so a re-run leaves git clean.
+    with gzip.GzipFile(tmp, "wb", mtime=0) as f:
+        f.write(json.dumps(_rounded(record), separators=(",", ":")).encode())
+    tmp.replace(path)
+
+
+def load(paths: Iterable[Path]) -> list[dict[str, Any]]:
+    """The records in ``paths``, in the order given."""
+    return [json.loads(gzip.decompress(p.read_bytes())) for p in paths]
