@@ -42,19 +42,26 @@ def test_the_report_counts_runs_that_never_found_the_optimum_as_infinite(
     ablation = load_benchmark("bonas_ablation")
     monkeypatch.setattr(ablation, "RAW", tmp_path)
     monkeypatch.setattr(ablation, "OUT", tmp_path / "out.md")
-    for seed, ranks in enumerate([[9, 5, 1], [30, 20, 10, 2, 1], [50, 40, 30, 20]]):
+    runs = {
+        "default": [[9, 5, 1], [30, 20, 10, 2, 1], [50, 40, 30, 20]],
+        "RBF kernel": [[1], [30, 20, 10, 2, 3], [50, 40, 30, 20]],
+    }
+    for variant, seed, ranks in ((v, s, r) for v, rs in runs.items() for s, r in enumerate(rs)):
         record = {
-            "variant": "default",
+            "variant": variant,
             "dataset": "cifar10",
             "seed": seed,
             "queries": 5,
             "ranks": ranks,
             "suggest_s": [0.1] * len(ranks),
         }
-        ablation._records.save(ablation._path("default", "cifar10", seed, 5), record)
+        ablation._records.save(ablation._path(variant, "cifar10", seed, 5), record)
     ablation.main(["report", "--queries", "5"])
-    row = next(
-        line for line in (tmp_path / "out.md").read_text().splitlines() if "| default" in line
-    )
-    # Optimum at 3, 5 and never: median 5; found 2 / 3; top-10 at 2, 3 and never: median 3.
-    assert row == "| default | cifar10 | 3 | 5 | 2 / 3 | 3 | 0.100 |"
+    lines = (tmp_path / "out.md").read_text().splitlines()
+    row = next(line for line in lines if "| default" in line)
+    # Optimum at 3, 5 and never: median 5, capped mean (3 + 5 + 5) / 3; found 2 / 3;
+    # top-10 at 2, 3 and never: median 3.
+    assert row == "| default | cifar10 | 3 | 5 | 4.3 | 2 / 3 | — | 3 | 0.100 |"
+    # Against the default, seed by seed: sooner in seed 0, later in seed 1, a tie in seed 2.
+    rbf = next(line for line in lines if "| RBF kernel" in line)
+    assert rbf == "| RBF kernel | cifar10 | 3 | >5 | 3.7 | 1 / 3 | 1 / 1 | 3 | 0.100 |"
