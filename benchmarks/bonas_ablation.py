@@ -17,7 +17,6 @@ import argparse
 import os
 import platform
 import sys
-import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 from typing import Any
@@ -28,6 +27,7 @@ HERE = Path(__file__).resolve().parent
 if str(HERE) not in sys.path:  # run as a script or loaded by the tests: find _records
     sys.path.insert(0, str(HERE))
 import _records  # noqa: E402
+from nb201_search import timed_objective  # noqa: E402
 
 RAW = HERE / "results" / "raw" / "ablation"
 OUT = HERE / "results" / "bonas_ablation.md"
@@ -75,14 +75,7 @@ def run_one(variant: str, dataset: str, seed: int, queries: int) -> dict[str, An
     sampler = BONASSampler(space, seed=seed, **VARIANTS[variant])
     study = optuna.create_study(direction="maximize", sampler=sampler)
     ranks: list[int] = []
-    suggest_s: list[float] = []
-
-    def objective(trial: optuna.Trial) -> float:
-        start = time.perf_counter()
-        try:
-            return bench.objective(trial)
-        finally:
-            suggest_s.append(time.perf_counter() - start)
+    objective, suggest_s = timed_objective(bench)
 
     def stop_at_optimum(study: optuna.Study, trial: optuna.trial.FrozenTrial) -> None:
         ranks.append(bench.rank(space.from_params(trial.params)))

@@ -89,6 +89,24 @@ def make_sampler(strategy: str, seed: int, mode: str) -> Any:
     raise SystemExit(f"unknown strategy {strategy!r}; choose from {', '.join(STRATEGIES)}")
 
 
+def timed_objective(bench: Any) -> tuple[Callable[[Any], float], list[float]]:
+    """``bench.objective`` and the list that it fills with the seconds of each call.
+
+    Optuna asks the sampler at the first suggest call, inside the objective; the table lookup
+    after it takes microseconds, so each entry is the time of one suggestion.
+    """
+    suggest_s: list[float] = []
+
+    def objective(trial: Any) -> float:
+        start = time.perf_counter()
+        try:
+            return float(bench.objective(trial))
+        finally:
+            suggest_s.append(time.perf_counter() - start)
+
+    return objective, suggest_s
+
+
 def run_one(strategy: str, dataset: str, mode: str, seed: int, queries: int) -> dict[str, Any]:
     """One search of ``queries`` trials; returns the per-trial record."""
     os.environ["OMP_NUM_THREADS"] = "1"
@@ -103,17 +121,7 @@ def run_one(strategy: str, dataset: str, mode: str, seed: int, queries: int) -> 
     space = bench.space
     sampler = make_sampler(strategy, seed, mode)
     study = optuna.create_study(direction="maximize", sampler=sampler)
-    suggest_s: list[float] = []
-
-    def objective(trial: optuna.Trial) -> float:
-        # Optuna asks the sampler at the first suggest call, inside the objective; the table
-        # lookup after it takes microseconds, so this is the time per suggestion.
-        start = time.perf_counter()
-        try:
-            return bench.objective(trial)
-        finally:
-            suggest_s.append(time.perf_counter() - start)
-
+    objective, suggest_s = timed_objective(bench)
     wall = time.perf_counter()
     study.optimize(objective, n_trials=queries)
     wall = time.perf_counter() - wall
