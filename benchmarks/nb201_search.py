@@ -208,6 +208,28 @@ PUBLISHED: dict[tuple[str, str], tuple[dict[int, float], int, int]] = {
 }
 
 
+#: Why a baseline of ours differs from :data:`PUBLISHED` where it does (measured, not assumed).
+DISAGREEMENTS = {
+    "evolution-30-10": (
+        "ours never evaluates a canonical class twice (a child whose class was taken is "
+        "mutated again); textbook regularized evolution spends 55–62 of its 200 queries on "
+        "repeats and then matches the reference: 91.48 / 91.56 on cifar10, 72.65 / 73.46 on "
+        "cifar100, 46.19 / 46.55 on imagenet16-120 at 100 / 200 queries "
+        "(`benchmarks/results/evolution_repeats.md`, `python benchmarks/evolution_repeats.py "
+        "--seeds 20 --queries 200`)."
+    ),
+    "evolution": (
+        "ours never evaluates a canonical class twice; see evolution-30-10 and "
+        "`benchmarks/results/evolution_repeats.md`."
+    ),
+}
+SE_ZERO = (
+    "All of our runs ended at the optimum (standard error 0), so the two-standard-error test "
+    "cannot apply; the reference's lower mean comes from its runs that missed the optimum. "
+    "Compare the runs that found it instead (p below 0.05 would be a real difference):"
+)
+
+
 def published_check(summaries: dict[tuple[str, str, str], dict[str, Any]]) -> list[str]:
     """Markdown lines comparing our mean-mode runs with :data:`PUBLISHED`.
 
@@ -225,6 +247,7 @@ def published_check(summaries: dict[tuple[str, str, str], dict[str, Any]]) -> li
         "| dataset | strategy | @25 | @50 | @100 | @200 | found ≤100 / ≤200 (of n / of 10) |",
         "|---|---|---|---|---|---|---|",
     ]
+    marked: dict[str, set[str]] = {"✗": set(), "‡": set()}
     for (ds, st), (ref, f100, f200) in PUBLISHED.items():
         s = summaries.get((ds, "mean", st))
         if s is None:
@@ -235,14 +258,46 @@ def published_check(summaries: dict[tuple[str, str, str], dict[str, Any]]) -> li
                 cells.append("—")
                 continue
             tol = 2 * s["se"][c] * np.sqrt(3)
-            mark = "" if abs(s["inc"][c] - ref[c]) <= tol else " ✗"
+            mark = ""
+            if abs(s["inc"][c] - ref[c]) > tol:
+                # With every run at one value our standard error is 0 and the test says
+                # nothing: such cells are marked apart and read through the found counts.
+                mark = " ‡" if s["se"][c] < 1e-9 else " ✗"
+                if mark == " ‡":
+                    found, ref_found = (s["found100"], f100) if c <= 100 else (s["found200"], f200)
+                    p = fisher_p(found, s["n"], ref_found, 10)
+                    marked["‡"].add(
+                        f"{st} on {ds} @{c}: found {found} of {s['n']} against "
+                        f"{ref_found} of 10, Fisher exact p = {p:.2f}"
+                    )
+                else:
+                    marked["✗"].add(st)
             cells.append(f"{s['inc'][c]:.2f} ({ref[c]:.2f}){mark}")
         lines.append(
             f"| {ds} | {st} | "
             + " | ".join(cells)
             + f" | {s['found100']} / {s['found200']} of {s['n']} ({f100} / {f200}) |"
         )
-    return lines + [""]
+    lines.append("")
+    for st in sorted(marked["✗"]):
+        lines += [f"- ✗ {st}: {DISAGREEMENTS.get(st, 'not explained yet.')}", ""]
+    if marked["‡"]:
+        lines += [f"- ‡ {SE_ZERO} " + "; ".join(sorted(marked["‡"])) + ".", ""]
+    return lines
+
+
+def fisher_p(a: int, n1: int, b: int, n2: int) -> float:
+    """Two-sided Fisher exact test of ``a`` of ``n1`` against ``b`` of ``n2``."""
+    from math import comb
+
+    k, n = a + b, n1 + n2
+
+    def prob(x: int) -> float:
+        return comb(n1, x) * comb(n2, k - x) / comb(n, k)
+
+    observed = prob(a)
+    support = range(max(0, k - n2), min(k, n1) + 1)
+    return min(1.0, sum(prob(x) for x in support if prob(x) <= observed * (1 + 1e-9)))
 
 
 def summarize(group: list[dict[str, Any]]) -> dict[str, Any]:

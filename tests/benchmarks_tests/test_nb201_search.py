@@ -34,3 +34,12 @@ def test_every_strategy_of_the_grid_runs(load_benchmark: Loader) -> None:
         assert len(record["mean_acc"]) == 3, strategy
     with pytest.raises(SystemExit, match="unknown strategy"):
         harness.make_sampler("nope", 0, "mean")
+
+
+def test_fisher_exact_test_of_the_found_counts(load_benchmark: Loader) -> None:
+    harness = load_benchmark("nb201_search")
+    # One miss among 30 runs lands in the 10 reference runs with probability 10 / 30.
+    assert harness.fisher_p(20, 20, 9, 10) == pytest.approx(1 / 3)
+    # scipy.stats.fisher_exact([[3, 7], [7, 3]]) gives p = 0.1789.
+    assert harness.fisher_p(3, 10, 7, 10) == pytest.approx(0.178895, abs=1e-6)
+    assert harness.fisher_p(5, 10, 5, 10) == pytest.approx(1.0)
