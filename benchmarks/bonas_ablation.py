@@ -165,7 +165,7 @@ def cmd_report(ns: argparse.Namespace) -> None:
             group = [r for r in records if r["variant"] == variant and r["dataset"] == ds]
             if not group:
                 continue
-            opt = [_first(r["ranks"], 1) for r in group]
+            opt = [first[variant, ds, r["seed"]] for r in group]
             top = [_first(r["ranks"], 10) for r in group]
             found = sum(np.isfinite(opt))
             sug = np.median(np.concatenate([r["suggest_s"] for r in group]))

@@ -296,8 +296,8 @@ def fisher_p(a: int, n1: int, b: int, n2: int) -> float:
         return comb(n1, x) * comb(n2, k - x) / comb(n, k)
 
     observed = prob(a)
-    support = range(max(0, k - n2), min(k, n1) + 1)
-    return min(1.0, sum(prob(x) for x in support if prob(x) <= observed * (1 + 1e-9)))
+    probs = [prob(x) for x in range(max(0, k - n2), min(k, n1) + 1)]
+    return min(1.0, sum(p for p in probs if p <= observed * (1 + 1e-9)))
 
 
 def summarize(group: list[dict[str, Any]]) -> dict[str, Any]:
