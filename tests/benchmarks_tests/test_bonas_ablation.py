@@ -65,3 +65,29 @@ def test_the_report_counts_runs_that_never_found_the_optimum_as_infinite(
     # Against the default, seed by seed: sooner in seed 0, later in seed 1, a tie in seed 2.
     rbf = next(line for line in lines if "| RBF kernel" in line)
     assert rbf == "| RBF kernel | cifar10 | 3 | >5 | 3.7 | 1 / 3 | 1 / 1 | 3 | 0.100 |"
+
+
+def test_held_out_seeds_are_reported_apart_from_the_seeds_that_chose_the_default(
+    load_benchmark: Loader, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ablation = load_benchmark("bonas_ablation")
+    monkeypatch.setattr(ablation, "RAW", tmp_path)
+    monkeypatch.setattr(ablation, "OUT", tmp_path / "out.md")
+    held = ablation.TUNING_SEEDS
+    for seed, ranks in ((0, [30, 1]), (1, [20, 1]), (held, [50, 40, 30, 20]), (held + 1, [1])):
+        record = {
+            "variant": "default",
+            "dataset": "cifar100",
+            "seed": seed,
+            "queries": 4,
+            "ranks": ranks,
+            "suggest_s": [0.2] * len(ranks),
+        }
+        ablation._records.save(ablation._path("default", "cifar100", seed, 4), record)
+    ablation.main(["report", "--queries", "4"])
+    text = (tmp_path / "out.md").read_text()
+    tuning, held_out = text.split(f"## Seeds {held}–{held + 1}: held out")
+    assert f"## Seeds 0–{held - 1}" in tuning
+    # Seeds 0 and 1 found the optimum at query 2; the held-out seeds never and at query 1.
+    assert "| default | cifar100 | 2 | 2 | 2.0 | 2 / 2 | — | 2 | 0.200 |" in tuning
+    assert "| default | cifar100 | 2 | >4 | 2.5 | 1 / 2 | — | >4 | 0.200 |" in held_out
