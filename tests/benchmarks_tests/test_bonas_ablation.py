@@ -36,26 +36,41 @@ def test_a_run_is_reproducible_and_stops_at_the_optimum(load_benchmark: Loader) 
     assert ranks[-1] == 1 or len(ranks) == 100
 
 
-def test_the_report_counts_runs_that_never_found_the_optimum_as_infinite(
-    load_benchmark: Loader, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+def _save_run(
+    ablation: ModuleType, variant: str, dataset: str, seed: int, queries: int, ranks: list[int]
 ) -> None:
-    ablation = load_benchmark("bonas_ablation")
-    monkeypatch.setattr(ablation, "RAW", tmp_path)
-    monkeypatch.setattr(ablation, "OUT", tmp_path / "out.md")
+    """A record of one run, as ``run`` writes it (0.1 s per suggestion)."""
+    record = {
+        "variant": variant,
+        "dataset": dataset,
+        "seed": seed,
+        "queries": queries,
+        "ranks": ranks,
+        "suggest_s": [0.1] * len(ranks),
+    }
+    ablation._records.save(ablation._path(variant, dataset, seed, queries), record)
+
+
+@pytest.fixture
+def ablation(
+    load_benchmark: Loader, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> ModuleType:
+    """The ablation script, writing its records and report under ``tmp_path``."""
+    module = load_benchmark("bonas_ablation")
+    monkeypatch.setattr(module, "RAW", tmp_path)
+    monkeypatch.setattr(module, "OUT", tmp_path / "out.md")
+    return module
+
+
+def test_the_report_counts_runs_that_never_found_the_optimum_as_infinite(
+    ablation: ModuleType, tmp_path: Path
+) -> None:
     runs = {
         "default": [[9, 5, 1], [30, 20, 10, 2, 1], [50, 40, 30, 20]],
         "RBF kernel": [[1], [30, 20, 10, 2, 3], [50, 40, 30, 20]],
     }
     for variant, seed, ranks in ((v, s, r) for v, rs in runs.items() for s, r in enumerate(rs)):
-        record = {
-            "variant": variant,
-            "dataset": "cifar10",
-            "seed": seed,
-            "queries": 5,
-            "ranks": ranks,
-            "suggest_s": [0.1] * len(ranks),
-        }
-        ablation._records.save(ablation._path(variant, "cifar10", seed, 5), record)
+        _save_run(ablation, variant, "cifar10", seed, 5, ranks)
     ablation.main(["report", "--queries", "5"])
     lines = (tmp_path / "out.md").read_text().splitlines()
     row = next(line for line in lines if "| default" in line)
@@ -68,26 +83,15 @@ def test_the_report_counts_runs_that_never_found_the_optimum_as_infinite(
 
 
 def test_held_out_seeds_are_reported_apart_from_the_seeds_that_chose_the_default(
-    load_benchmark: Loader, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ablation: ModuleType, tmp_path: Path
 ) -> None:
-    ablation = load_benchmark("bonas_ablation")
-    monkeypatch.setattr(ablation, "RAW", tmp_path)
-    monkeypatch.setattr(ablation, "OUT", tmp_path / "out.md")
     held = ablation.TUNING_SEEDS
     for seed, ranks in ((0, [30, 1]), (1, [20, 1]), (held, [50, 40, 30, 20]), (held + 1, [1])):
-        record = {
-            "variant": "default",
-            "dataset": "cifar100",
-            "seed": seed,
-            "queries": 4,
-            "ranks": ranks,
-            "suggest_s": [0.2] * len(ranks),
-        }
-        ablation._records.save(ablation._path("default", "cifar100", seed, 4), record)
+        _save_run(ablation, "default", "cifar100", seed, 4, ranks)
     ablation.main(["report", "--queries", "4"])
     text = (tmp_path / "out.md").read_text()
     tuning, held_out = text.split(f"## Seeds {held}–{held + 1}: held out")
     assert f"## Seeds 0–{held - 1}" in tuning
     # Seeds 0 and 1 found the optimum at query 2; the held-out seeds never and at query 1.
-    assert "| default | cifar100 | 2 | 2 | 2.0 | 2 / 2 | — | 2 | 0.200 |" in tuning
-    assert "| default | cifar100 | 2 | >4 | 2.5 | 1 / 2 | — | >4 | 0.200 |" in held_out
+    assert "| default | cifar100 | 2 | 2 | 2.0 | 2 / 2 | — | 2 | 0.100 |" in tuning
+    assert "| default | cifar100 | 2 | >4 | 2.5 | 1 / 2 | — | >4 | 0.100 |" in held_out
