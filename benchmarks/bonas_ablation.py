@@ -56,12 +56,12 @@ VARIANTS: dict[str, dict[str, Any]] = {
     },
     "ensemble surrogate": {"surrogate": "ensemble"},
     "adjacency encoding, 5 random trials first": {"encoding": "adjacency", "n_startup_trials": 5},
-    # The "plain GP" of ../shared/NB201_FACTS.md: BoTorch's default kernel on the path encoding
-    # without paths through "none" (84 features), standardized targets, hyperparameters
-    # refitted every 5 steps, log-EI over the untaken classes.
     # Weisfeiler–Lehman subtree counts to depth 2 (NAS-BOWL's features), the labels met in at
     # least 5 of the 15,625 cells (804 features).
     "WL encoding (h 2)": {"encoding": "wl", "encoding_kwargs": {"h": 2, "min_count": 5}},
+    # The "plain GP" of ../shared/NB201_FACTS.md: BoTorch's default kernel on the path encoding
+    # without paths through "none" (84 features), standardized targets, hyperparameters
+    # refitted every 5 steps, log-EI over the untaken classes.
     "plain GP (RBF ARD, path, no transform)": {
         "surrogate_kwargs": {"kernel": "rbf", "refit_every": 5},
         "encoding": "path",
@@ -156,9 +156,12 @@ def _table(records: list[dict[str, Any]], queries: int) -> list[str]:
     ]
     datasets = sorted({r["dataset"] for r in records})
     first = {(r["variant"], r["dataset"], r["seed"]): _first(r["ranks"], 1) for r in records}
+    groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for r in records:
+        groups.setdefault((r["variant"], r["dataset"]), []).append(r)
     for variant in VARIANTS:
         for ds in datasets:
-            group = [r for r in records if r["variant"] == variant and r["dataset"] == ds]
+            group = groups.get((variant, ds))
             if not group:
                 continue
             opt = [first[variant, ds, r["seed"]] for r in group]
