@@ -4,7 +4,9 @@ import math
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import optuna
@@ -12,10 +14,12 @@ import pytest
 
 from bonas import BONASSampler, CellSpace, NB201Benchmark, NB201Space
 from bonas.exceptions import BonasError, ConfigurationError
+from bonas.spaces import SearchSpace
 from bonas.surrogates import Surrogate, register
 
 optuna.logging.set_verbosity(optuna.logging.WARNING)
 SPACE = NB201Space()
+NB101 = CellSpace.nb101()
 
 
 def _study(sampler: optuna.samplers.BaseSampler, storage: str | None = None) -> optuna.Study:
@@ -229,6 +233,8 @@ def test_nb101_cell_space_proposes_valid_distinct_cells() -> None:
         ({"pruned": "keep"}, "'pruned'"),
         ({"target_transform": "log"}, "'target_transform'"),
         ({"candidate_search": "grid"}, "'candidate_search'"),
+        ({"local_every": -1}, "'local_every'"),
+        ({"local_every": True}, "'local_every'"),
     ],
 )
 def test_bad_configuration_is_a_clear_error(kwargs: dict[str, object], match: str) -> None:
@@ -262,6 +268,36 @@ def test_bananas_proposes_mutations_of_the_best_cells() -> None:
         assert any(
             sum(a != b for a, b in zip(arch, inc, strict=True)) == 1 for inc in best_archs
         ), n
+
+
+def _nb101_score(cell: Any) -> float:
+    """A deterministic objective on NB101 cells: conv3x3 nodes, then edges."""
+    g = NB101.to_graph(cell)
+    ops = [g.nodes[i]["op"] for i in g.nodes]
+    return ops.count("conv3x3-bn-relu") + 0.1 * g.number_of_edges()
+
+
+@pytest.mark.parametrize(
+    ("space", "score"),
+    [(SPACE, NB201Benchmark("cifar10").query), (NB101, _nb101_score)],
+    ids=["nb201", "nb101"],
+)
+def test_local_steps_propose_a_neighbour_of_the_best_cell(
+    space: SearchSpace[Any], score: Callable[[Any], float]
+) -> None:
+    """With ``local_every=2`` every model-based trial that follows an even number of finished
+    trials is a class one move from the best cell so far."""
+    sampler = BONASSampler(space, seed=0, n_startup_trials=4, local_every=2)
+    study = _study(sampler)
+    study.optimize(lambda t: score(space.suggest(t)), n_trials=14)
+    keys = [space.canonical(space.from_params(t.params)) for t in study.trials]
+    assert len(keys) == len(set(keys)) == 14
+    local = []
+    for n in range(4, 14):
+        best = max(study.trials[:n], key=lambda t: t.value or -math.inf)
+        near = {space.canonical(a) for a in space.neighbors(space.from_params(best.params))}
+        local.append(keys[n] in near)
+    assert local[0::2] == [True] * 5
 
 
 def test_space_must_be_a_bonas_space() -> None:
