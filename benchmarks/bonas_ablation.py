@@ -1,7 +1,8 @@
 """Which BONASSampler configuration is the default, and why: one option changed at a time.
 
     python benchmarks/bonas_ablation.py run --datasets cifar10,cifar100 --seeds 20 --jobs 2
-    python benchmarks/bonas_ablation.py run --variants default --first-seed 20 --seeds 40 \
+    python benchmarks/bonas_ablation.py run \
+        --variants "default;no local steps (previous default)" --first-seed 20 --seeds 40 \
         --datasets cifar10,cifar100,imagenet16-120
     python benchmarks/bonas_ablation.py report
 
@@ -10,9 +11,9 @@ the optimum cell or after ``--queries`` trials. ``run`` writes one JSON record p
 dataset, seed) under ``benchmarks/results/raw/ablation/`` and skips the records that exist;
 ``report`` writes ``benchmarks/results/bonas_ablation.md``: per variant and dataset, the median
 queries to the optimum (runs that never found it count as infinite), the runs that found it,
-the median queries to a top-10 cell, and the median seconds per suggestion. Seeds 0–19
-chose the default; runs with seeds from 20 up are held out and reported in a table of their
-own.
+the median queries to a top-10 cell, and the median seconds per suggestion, for each block of
+seeds in ``SEED_BLOCKS`` apart: seeds 0–19 chose the previous default, 20–59 are held out from
+that choice, 60 up from the choice of local steps too.
 """
 
 from __future__ import annotations
@@ -34,35 +35,72 @@ import _records  # noqa: E402
 from nb201_search import timed_objective  # noqa: E402
 
 RAW = HERE / "results" / "raw" / "ablation"
-#: Seeds below this chose the default; runs with other seeds are reported apart, as held out.
-TUNING_SEEDS = 20
+#: The blocks of seeds the report shows apart: (first seed, heading, what the runs are for).
+SEED_BLOCKS: tuple[tuple[int, str, str], ...] = (
+    (
+        0,
+        "the runs that chose the previous default",
+        "Every variant was run on these seeds; the previous default (no local steps) was "
+        "chosen on them.",
+    ),
+    (
+        20,
+        "held out from the previous default's choice",
+        "Run after the previous default was chosen (`run --first-seed 20 --seeds 40 …`), to "
+        "check that its figures are not luck of the seeds that chose it. Local steps (the "
+        "default now) were adopted after they were measured on seeds 0–59, so for them these "
+        "seeds are not held out.",
+    ),
+    (
+        60,
+        "held out from both choices",
+        "Run after local steps were adopted (`run --first-seed 60 …`).",
+    ),
+)
 OUT = HERE / "results" / "bonas_ablation.md"
 
-#: One option of the default changed at a time (``BONASSampler`` keyword arguments).
+#: The default until local steps were adopted: the configuration that the one-at-a-time
+#: variants below change, and that they are compared with seed by seed.
+PREVIOUS = "no local steps (previous default)"
+_NO_LOCAL: dict[str, Any] = {"local_every": 0}
+
+#: The default, the configuration it replaced, and one option of that one changed at a time
+#: (``BONASSampler`` keyword arguments).
 VARIANTS: dict[str, dict[str, Any]] = {
     "default": {},
-    "no target transform": {"target_transform": "none"},
-    "Matérn-5/2 ARD kernel": {"surrogate_kwargs": {"kernel": "matern"}},
-    "RBF kernel": {"surrogate_kwargs": {"kernel": "rbf"}},
-    "path encoding": {"encoding": "path"},
-    "adjacency encoding": {"encoding": "adjacency"},
-    "UCB (beta 4)": {"acquisition": "ucb", "acquisition_kwargs": {"beta": 4.0}},
-    "Thompson sampling": {"acquisition": "thompson"},
-    "5 random trials first": {"n_startup_trials": 5},
-    "20 random trials first": {"n_startup_trials": 20},
+    PREVIOUS: _NO_LOCAL,
+    "no target transform": {**_NO_LOCAL, "target_transform": "none"},
+    "Matérn-5/2 ARD kernel": {**_NO_LOCAL, "surrogate_kwargs": {"kernel": "matern"}},
+    "RBF kernel": {**_NO_LOCAL, "surrogate_kwargs": {"kernel": "rbf"}},
+    "path encoding": {**_NO_LOCAL, "encoding": "path"},
+    "adjacency encoding": {**_NO_LOCAL, "encoding": "adjacency"},
+    "UCB (beta 4)": {**_NO_LOCAL, "acquisition": "ucb", "acquisition_kwargs": {"beta": 4.0}},
+    "Thompson sampling": {**_NO_LOCAL, "acquisition": "thompson"},
+    "5 random trials first": {**_NO_LOCAL, "n_startup_trials": 5},
+    "20 random trials first": {**_NO_LOCAL, "n_startup_trials": 20},
     "mutation search": {
+        **_NO_LOCAL,
         "candidate_search": "mutation",
         "candidate_kwargs": {"n_incumbents": 10, "depth": 1, "n_random": 100},
     },
-    "ensemble surrogate": {"surrogate": "ensemble"},
-    "adjacency encoding, 5 random trials first": {"encoding": "adjacency", "n_startup_trials": 5},
+    "ensemble surrogate": {**_NO_LOCAL, "surrogate": "ensemble"},
+    "adjacency encoding, 5 random trials first": {
+        **_NO_LOCAL,
+        "encoding": "adjacency",
+        "n_startup_trials": 5,
+    },
     # Weisfeiler–Lehman subtree counts to depth 2 (NAS-BOWL's features), the labels met in at
     # least 5 of the 15,625 cells (804 features).
-    "WL encoding (h 2)": {"encoding": "wl", "encoding_kwargs": {"h": 2, "min_count": 5}},
+    "WL encoding (h 2)": {
+        **_NO_LOCAL,
+        "encoding": "wl",
+        "encoding_kwargs": {"h": 2, "min_count": 5},
+    },
     # The "plain GP" of ../shared/NB201_FACTS.md: BoTorch's default kernel on the path encoding
     # without paths through "none" (84 features), standardized targets, hyperparameters
     # refitted every 5 steps, log-EI over the untaken classes.
     "plain GP (RBF ARD, path, no transform)": {
+        **_NO_LOCAL,
         "surrogate_kwargs": {"kernel": "rbf", "refit_every": 5},
         "encoding": "path",
         "encoding_kwargs": {"drop_zero": True},
@@ -147,10 +185,16 @@ def _fmt(x: float, queries: int) -> str:
     return f">{queries}" if not np.isfinite(x) else f"{x:g}"
 
 
+def _baseline(variant: str) -> str:
+    """The variant that ``variant``'s runs are compared with, seed by seed: the previous
+    default for the one-change variants (they change it), the default for the previous one."""
+    return "default" if variant == PREVIOUS else PREVIOUS
+
+
 def _table(records: list[dict[str, Any]], queries: int) -> list[str]:
-    """One row per variant and dataset of ``records``; "vs default" pairs runs by seed."""
+    """One row per variant and dataset of ``records``; "vs baseline" pairs runs by seed."""
     lines = [
-        "| variant | dataset | runs | median to optimum | capped mean | found | vs default "
+        "| variant | dataset | runs | median to optimum | capped mean | found | vs baseline "
         "| median to top-10 | s / suggestion |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
@@ -169,10 +213,11 @@ def _table(records: list[dict[str, Any]], queries: int) -> list[str]:
             found = sum(np.isfinite(opt))
             sug = np.median(np.concatenate([r["suggest_s"] for r in group]))
             capped = float(np.mean(np.minimum(opt, queries)))
+            base = _baseline(variant)
             pairs = [
-                (first[variant, ds, r["seed"]], first["default", ds, r["seed"]])
+                (first[variant, ds, r["seed"]], first[base, ds, r["seed"]])
                 for r in group
-                if ("default", ds, r["seed"]) in first
+                if (base, ds, r["seed"]) in first
             ]
             vs = (
                 "—"
@@ -189,10 +234,8 @@ def _table(records: list[dict[str, Any]], queries: int) -> list[str]:
 
 def cmd_report(ns: argparse.Namespace) -> None:
     records = _records.load(sorted(RAW.glob(f"*__q{ns.queries}__s*{_records.SUFFIX}")))
-    tuning = [r for r in records if r["seed"] < TUNING_SEEDS]
-    held_out = [r for r in records if r["seed"] >= TUNING_SEEDS]
     lines = [
-        "# BONASSampler: the default against one change at a time",
+        "# BONASSampler: the default, the one it replaced, and one change at a time",
         "",
         f"Made by `python benchmarks/bonas_ablation.py run … --queries {ns.queries}` and "
         f"`python benchmarks/bonas_ablation.py report` on {platform.machine()}, "
@@ -200,26 +243,27 @@ def cmd_report(ns: argparse.Namespace) -> None:
         f"optimum or after {ns.queries} queries. Median to optimum counts a run that never "
         "found it as infinite; top-10 = the first query that evaluated one of the ten best "
         "cells; capped mean = mean of min(queries to optimum, "
-        f"{ns.queries}), steadier than the median over 20 runs; vs default = seeds where the "
-        "variant found the optimum sooner / later than the default with the same seed (for a "
-        "two-sided sign test at 5 %, 15 of 20 decided seeds, 12 of 15 or 9 of 10); "
-        "s/suggestion = median over all suggestions of all runs.",
-        "",
-        f"## Seeds 0–{TUNING_SEEDS - 1}: the runs that chose the default",
-        "",
-        *_table(tuning, ns.queries),
+        f"{ns.queries}), steadier than the median over 20 runs; vs baseline = seeds where the "
+        "variant found the optimum sooner / later than its baseline with the same seed (for a "
+        "two-sided sign test at 5 %, 15 of 20 decided seeds, 12 of 15 or 9 of 10); the "
+        f"baseline of “{PREVIOUS}” is the default, that of every other variant is "
+        f"“{PREVIOUS}”, of which it changes one option; s/suggestion = median over all "
+        "suggestions of all runs.",
     ]
-    if held_out:
-        seeds = sorted({r["seed"] for r in held_out})
+    starts = [first for first, _, _ in SEED_BLOCKS]
+    for i, (first, title, text) in enumerate(SEED_BLOCKS):
+        end = starts[i + 1] if i + 1 < len(starts) else None
+        block = [r for r in records if r["seed"] >= first and (end is None or r["seed"] < end)]
+        if not block:
+            continue
+        seeds = sorted({r["seed"] for r in block})
         lines += [
             "",
-            f"## Seeds {seeds[0]}–{seeds[-1]}: held out",
+            f"## Seeds {seeds[0]}–{seeds[-1]}: {title}",
             "",
-            "Run after the default was chosen (`run --first-seed "
-            f"{TUNING_SEEDS} …`), to check that its figures above are not luck of the seeds "
-            "that chose it.",
+            text,
             "",
-            *_table(held_out, ns.queries),
+            *_table(block, ns.queries),
         ]
     OUT.write_text("\n".join(lines) + "\n")
     print(f"wrote {OUT}")
@@ -236,7 +280,7 @@ def main(argv: list[str] | None = None) -> None:
         "--first-seed",
         type=int,
         default=0,
-        help=f"seeds from {TUNING_SEEDS} up are held out: the report shows them apart",
+        help="the report shows the blocks of SEED_BLOCKS apart (20 up: held out)",
     )
     r.add_argument("--queries", type=int, default=100)
     r.add_argument("--jobs", type=int, default=2)

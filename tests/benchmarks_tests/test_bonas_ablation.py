@@ -19,6 +19,13 @@ def test_every_variant_is_a_valid_sampler_configuration(load_benchmark: Loader) 
     for name, options in ablation.VARIANTS.items():
         assert isinstance(BONASSampler(space, seed=0, **options), BONASSampler), name
     assert ablation.VARIANTS["default"] == {}
+    # Every other variant changes the previous default, which differs from the default only
+    # in its local steps.
+    assert ablation.VARIANTS[ablation.PREVIOUS] == {"local_every": 0}
+    assert BONASSampler(space).local_every != 0
+    for name, options in ablation.VARIANTS.items():
+        if name != "default":
+            assert options["local_every"] == 0, name
 
 
 def test_a_run_is_reproducible_and_stops_at_the_optimum(load_benchmark: Loader) -> None:
@@ -67,7 +74,8 @@ def test_the_report_counts_runs_that_never_found_the_optimum_as_infinite(
 ) -> None:
     runs = {
         "default": [[9, 5, 1], [30, 20, 10, 2, 1], [50, 40, 30, 20]],
-        "RBF kernel": [[1], [30, 20, 10, 2, 3], [50, 40, 30, 20]],
+        ablation.PREVIOUS: [[1], [30, 20, 10, 2, 3], [50, 40, 30, 20]],
+        "RBF kernel": [[1], [30, 20, 10, 2, 3], [50, 40, 1]],
     }
     for variant, seed, ranks in ((v, s, r) for v, rs in runs.items() for s, r in enumerate(rs)):
         _save_run(ablation, variant, "cifar10", seed, 5, ranks)
@@ -77,21 +85,26 @@ def test_the_report_counts_runs_that_never_found_the_optimum_as_infinite(
     # Optimum at 3, 5 and never: median 5, capped mean (3 + 5 + 5) / 3; found 2 / 3;
     # top-10 at 2, 3 and never: median 3.
     assert row == "| default | cifar10 | 3 | 5 | 4.3 | 2 / 3 | — | 3 | 0.100 |"
-    # Against the default, seed by seed: sooner in seed 0, later in seed 1, a tie in seed 2.
+    # The previous default against the default, seed by seed: sooner in seed 0, later in
+    # seed 1, a tie in seed 2.
+    prev = next(line for line in lines if f"| {ablation.PREVIOUS}" in line)
+    assert prev.endswith("| cifar10 | 3 | >5 | 3.7 | 1 / 3 | 1 / 1 | 3 | 0.100 |")
+    # A one-change variant against the previous default: a tie, a tie, sooner in seed 2.
     rbf = next(line for line in lines if "| RBF kernel" in line)
-    assert rbf == "| RBF kernel | cifar10 | 3 | >5 | 3.7 | 1 / 3 | 1 / 1 | 3 | 0.100 |"
+    assert rbf == "| RBF kernel | cifar10 | 3 | 3 | 3.0 | 2 / 3 | 1 / 0 | 3 | 0.100 |"
 
 
-def test_held_out_seeds_are_reported_apart_from_the_seeds_that_chose_the_default(
-    ablation: ModuleType, tmp_path: Path
-) -> None:
-    held = ablation.TUNING_SEEDS
-    for seed, ranks in ((0, [30, 1]), (1, [20, 1]), (held, [50, 40, 30, 20]), (held + 1, [1])):
+def test_each_block_of_seeds_is_reported_apart(ablation: ModuleType, tmp_path: Path) -> None:
+    (_, first_title, _), (held, held_title, _), (fresh, fresh_title, _) = ablation.SEED_BLOCKS
+    runs = ((0, [30, 1]), (1, [20, 1]), (held, [50, 40, 30, 20]), (held + 1, [1]), (fresh, [1]))
+    for seed, ranks in runs:
         _save_run(ablation, "default", "cifar100", seed, 4, ranks)
     ablation.main(["report", "--queries", "4"])
     text = (tmp_path / "out.md").read_text()
-    tuning, held_out = text.split(f"## Seeds {held}–{held + 1}: held out")
-    assert f"## Seeds 0–{held - 1}" in tuning
+    head, rest = text.split(f"## Seeds {held}–{held + 1}: {held_title}")
+    held_out, fresh_block = rest.split(f"## Seeds {fresh}–{fresh}: {fresh_title}")
+    assert f"## Seeds 0–1: {first_title}" in head
     # Seeds 0 and 1 found the optimum at query 2; the held-out seeds never and at query 1.
-    assert "| default | cifar100 | 2 | 2 | 2.0 | 2 / 2 | — | 2 | 0.100 |" in tuning
+    assert "| default | cifar100 | 2 | 2 | 2.0 | 2 / 2 | — | 2 | 0.100 |" in head
     assert "| default | cifar100 | 2 | >4 | 2.5 | 1 / 2 | — | >4 | 0.100 |" in held_out
+    assert "| default | cifar100 | 1 | 1 | 1.0 | 1 / 1 | — | 1 | 0.100 |" in fresh_block
