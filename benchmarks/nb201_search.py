@@ -481,7 +481,7 @@ def main(argv: list[str] | None = None) -> None:
     sub = p.add_subparsers(dest="cmd", required=True)
     r = sub.add_parser("run")
     r.add_argument("--strategies", default=",".join(STRATEGIES))
-    r.add_argument("--datasets", default="cifar10,cifar100,imagenet")
+    r.add_argument("--datasets", default="cifar10,cifar100,imagenet16-120")
     r.add_argument("--modes", default="mean,noisy")
     r.add_argument("--seeds", type=int, default=20)
     r.add_argument("--seed0", type=int, default=0)
