@@ -60,52 +60,49 @@ SEED_BLOCKS: tuple[tuple[int, str, str], ...] = (
 OUT = HERE / "results" / "bonas_ablation.md"
 
 #: The default until local steps were adopted: the configuration that the one-at-a-time
-#: variants below change, and that they are compared with seed by seed.
+#: changes below are made to, and that they are compared with seed by seed.
 PREVIOUS = "no local steps (previous default)"
-_NO_LOCAL: dict[str, Any] = {"local_every": 0}
+_PREVIOUS_OPTIONS: dict[str, Any] = {"local_every": 0}
 
-#: The default, the configuration it replaced, and one option of that one changed at a time
-#: (``BONASSampler`` keyword arguments).
-VARIANTS: dict[str, dict[str, Any]] = {
-    "default": {},
-    PREVIOUS: _NO_LOCAL,
-    "no target transform": {**_NO_LOCAL, "target_transform": "none"},
-    "Matérn-5/2 ARD kernel": {**_NO_LOCAL, "surrogate_kwargs": {"kernel": "matern"}},
-    "RBF kernel": {**_NO_LOCAL, "surrogate_kwargs": {"kernel": "rbf"}},
-    "path encoding": {**_NO_LOCAL, "encoding": "path"},
-    "adjacency encoding": {**_NO_LOCAL, "encoding": "adjacency"},
-    "UCB (beta 4)": {**_NO_LOCAL, "acquisition": "ucb", "acquisition_kwargs": {"beta": 4.0}},
-    "Thompson sampling": {**_NO_LOCAL, "acquisition": "thompson"},
-    "5 random trials first": {**_NO_LOCAL, "n_startup_trials": 5},
-    "20 random trials first": {**_NO_LOCAL, "n_startup_trials": 20},
+#: One option of the previous default changed at a time (``BONASSampler`` keyword arguments).
+_CHANGES: dict[str, dict[str, Any]] = {
+    "no target transform": {"target_transform": "none"},
+    "Matérn-5/2 ARD kernel": {"surrogate_kwargs": {"kernel": "matern"}},
+    "RBF kernel": {"surrogate_kwargs": {"kernel": "rbf"}},
+    "path encoding": {"encoding": "path"},
+    "adjacency encoding": {"encoding": "adjacency"},
+    "UCB (beta 4)": {"acquisition": "ucb", "acquisition_kwargs": {"beta": 4.0}},
+    "Thompson sampling": {"acquisition": "thompson"},
+    "5 random trials first": {"n_startup_trials": 5},
+    "20 random trials first": {"n_startup_trials": 20},
     "mutation search": {
-        **_NO_LOCAL,
         "candidate_search": "mutation",
         "candidate_kwargs": {"n_incumbents": 10, "depth": 1, "n_random": 100},
     },
-    "ensemble surrogate": {**_NO_LOCAL, "surrogate": "ensemble"},
+    "ensemble surrogate": {"surrogate": "ensemble"},
     "adjacency encoding, 5 random trials first": {
-        **_NO_LOCAL,
         "encoding": "adjacency",
         "n_startup_trials": 5,
     },
     # Weisfeiler–Lehman subtree counts to depth 2 (NAS-BOWL's features), the labels met in at
     # least 5 of the 15,625 cells (804 features).
-    "WL encoding (h 2)": {
-        **_NO_LOCAL,
-        "encoding": "wl",
-        "encoding_kwargs": {"h": 2, "min_count": 5},
-    },
+    "WL encoding (h 2)": {"encoding": "wl", "encoding_kwargs": {"h": 2, "min_count": 5}},
     # The "plain GP" of ../shared/NB201_FACTS.md: BoTorch's default kernel on the path encoding
     # without paths through "none" (84 features), standardized targets, hyperparameters
     # refitted every 5 steps, log-EI over the untaken classes.
     "plain GP (RBF ARD, path, no transform)": {
-        **_NO_LOCAL,
         "surrogate_kwargs": {"kernel": "rbf", "refit_every": 5},
         "encoding": "path",
         "encoding_kwargs": {"drop_zero": True},
         "target_transform": "none",
     },
+}
+
+#: The default, the configuration it replaced, and each change made to that one.
+VARIANTS: dict[str, dict[str, Any]] = {
+    "default": {},
+    PREVIOUS: _PREVIOUS_OPTIONS,
+    **{name: {**_PREVIOUS_OPTIONS, **change} for name, change in _CHANGES.items()},
 }
 
 
@@ -250,10 +247,9 @@ def cmd_report(ns: argparse.Namespace) -> None:
         f"“{PREVIOUS}”, of which it changes one option; s/suggestion = median over all "
         "suggestions of all runs.",
     ]
-    starts = [first for first, _, _ in SEED_BLOCKS]
-    for i, (first, title, text) in enumerate(SEED_BLOCKS):
-        end = starts[i + 1] if i + 1 < len(starts) else None
-        block = [r for r in records if r["seed"] >= first and (end is None or r["seed"] < end)]
+    ends = [first for first, _, _ in SEED_BLOCKS[1:]] + [np.inf]
+    for (first, title, text), end in zip(SEED_BLOCKS, ends, strict=True):
+        block = [r for r in records if first <= r["seed"] < end]
         if not block:
             continue
         seeds = sorted({r["seed"] for r in block})
