@@ -12,7 +12,13 @@ Loader = Callable[[str], ModuleType]
 
 @pytest.mark.parametrize(
     ("strategy", "mode"),
-    [("bonas", "noisy"), ("bananas", "mean"), ("evolution", "noisy"), ("tpe", "mean")],
+    [
+        ("bonas", "noisy"),
+        ("bananas", "mean"),
+        ("evolution", "noisy"),
+        ("tpe", "mean"),
+        ("botorch-loop", "noisy"),
+    ],
 )
 def test_a_grid_cell_rerun_with_its_seed_gives_identical_numbers(
     strategy: str, mode: str, load_benchmark: Loader
