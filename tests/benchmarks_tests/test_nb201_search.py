@@ -49,3 +49,9 @@ def test_fisher_exact_test_of_the_found_counts(load_benchmark: Loader) -> None:
     # scipy.stats.fisher_exact([[3, 7], [7, 3]]) gives p = 0.1789.
     assert harness.fisher_p(3, 10, 7, 10) == pytest.approx(0.178895, abs=1e-6)
     assert harness.fisher_p(5, 10, 5, 10) == pytest.approx(1.0)
+
+
+def test_the_grids_default_run_leaves_out_the_slow_botorch_loop(load_benchmark: Loader) -> None:
+    harness = load_benchmark("nb201_search")
+    assert "botorch-loop" in harness.STRATEGIES
+    assert set(harness.DEFAULT_RUN) == set(harness.STRATEGIES) - {"botorch-loop"}
