@@ -5,6 +5,8 @@
 * :mod:`bonas.nb201.training`: :class:`TrainingObjective`, an Optuna objective that builds the
   cell of a trial, trains it, reports the validation accuracy after every epoch and lets
   Optuna's pruners stop it.
+* :mod:`bonas.nb201.proxies`: :func:`synflow`, a zero-cost score of a cell from its untrained
+  network, which ``BONASSampler(warm_start="synflow")`` uses to pick its first cells.
 * :mod:`bonas.nb201.digits`: scikit-learn's 8×8 digits and a network sized for them, for a
   search that runs in minutes on a laptop (``bonas search digits``).
 
@@ -27,6 +29,8 @@ _LAZY = {
     "resolve_device": "bonas.nb201.training",
     "DIGITS_NETWORK": "bonas.nb201.digits",
     "load_digits_data": "bonas.nb201.digits",
+    "synflow": "bonas.nb201.proxies",
+    "synflow_table": "bonas.nb201.proxies",
 }
 
 __all__ = [
@@ -38,11 +42,14 @@ __all__ = [
     "count_parameters",
     "load_digits_data",
     "resolve_device",
+    "synflow",
+    "synflow_table",
 ]
 
 if TYPE_CHECKING:
     from bonas.nb201.digits import DIGITS_NETWORK, load_digits_data
     from bonas.nb201.network import NB201Network, build_network, count_parameters
+    from bonas.nb201.proxies import synflow, synflow_table
     from bonas.nb201.training import TrainingObjective, TrainingResult, resolve_device
 
 
