@@ -235,6 +235,10 @@ def test_nb101_cell_space_proposes_valid_distinct_cells() -> None:
         ({"candidate_search": "grid"}, "'candidate_search'"),
         ({"local_every": -1}, "'local_every'"),
         ({"local_every": True}, "'local_every'"),
+        ({"warm_start": "gradnorm"}, "'warm_start'"),
+        ({"warm_start": len, "n_warm_start": 11}, "'n_warm_start'"),
+        ({"warm_start": len, "n_warm_start": 3, "n_startup_trials": 2}, "'n_warm_start'"),
+        ({"warm_start": len, "warm_start_pool": 0}, "'warm_start_pool'"),
     ],
 )
 def test_bad_configuration_is_a_clear_error(kwargs: dict[str, object], match: str) -> None:
@@ -318,3 +322,95 @@ def test_encoder_width_mismatch_is_a_clear_error() -> None:
     bench = NB201Benchmark("cifar10")
     with pytest.raises(ConfigurationError, match="n_features=7"):
         study.optimize(bench.objective, n_trials=3)
+
+
+class _CountingProxy:
+    """A zero-cost proxy for tests: the number of ``conv_op`` in a cell's graph; counts calls."""
+
+    def __init__(self, space: SearchSpace[Any], conv_op: str) -> None:
+        self.space, self.conv_op, self.calls = space, conv_op, 0
+
+    def __call__(self, cells: list[Any]) -> list[float]:
+        self.calls += 1
+        graphs = [self.space.to_graph(c) for c in cells]
+        return [
+            sum(d.get("op") == self.conv_op for *_, d in g.edges(data=True))
+            + sum(d.get("op") == self.conv_op for _, d in g.nodes(data=True))
+            for g in graphs
+        ]
+
+
+@pytest.mark.parametrize(
+    ("space", "conv_op", "score"),
+    [
+        (SPACE, "nor_conv_3x3", NB201Benchmark("cifar10").query),
+        (NB101, "conv3x3-bn-relu", _nb101_score),
+    ],
+    ids=["nb201", "nb101"],
+)
+def test_warm_start_draws_the_first_trials_from_the_proxys_top(
+    space: SearchSpace[Any], conv_op: str, score: Callable[[Any], float]
+) -> None:
+    """The first ``n_warm_start`` trials come from the proxy's top ``warm_start_pool`` classes
+    (scored once), distinct and drawn at random; the rest of the startup is random."""
+    proxy = _CountingProxy(space, conv_op)
+    runs, pools = [], []
+    for seed in (0, 0, 1):
+        proxy.calls = 0
+        sampler = BONASSampler(
+            space, seed=seed, n_startup_trials=6, warm_start=proxy, n_warm_start=4,
+            warm_start_pool=30,
+        )  # fmt: skip
+        study = _study(sampler)
+        study.optimize(lambda t: score(space.suggest(t)), n_trials=8)
+        assert proxy.calls == 1
+        runs.append([space.canonical(space.from_params(t.params)) for t in study.trials])
+        archs, keys = sampler._warm_start_pool()
+        assert len(keys) == 30
+        # A space that cannot be listed: the pool is the best of cells sampled with the seed.
+        pools.append(set(keys))
+    if space.is_enumerable:  # the pool is the proxy's best 30 classes
+        from bonas.samplers.base import class_pool
+
+        every = proxy(list(class_pool(space).representatives))
+        assert sorted(proxy(archs)) == sorted(every)[-30:]
+    first, again, other = runs
+    assert first == again  # same seed, same trials
+    assert first[:4] != other[:4]  # another seed draws other cells of the pool
+    for run, top in zip(runs, pools, strict=True):
+        assert len(set(run)) == 8
+        assert all(key in top for key in run[:4])
+    # The other two startup trials are random: over the three runs not all in the pool.
+    assert not all(key in top for run, top in zip(runs, pools, strict=True) for key in run[4:6])
+
+
+def test_synflow_warm_start_on_nb201() -> None:
+    from bonas.nb201.proxies import synflow_table
+
+    table = synflow_table()
+    top = set(sorted(table, key=lambda k: -table[k])[:100])
+    bench = NB201Benchmark("cifar10")
+    study = _study(BONASSampler(SPACE, seed=0, warm_start="synflow"))
+    study.optimize(bench.objective, n_trials=7)
+    classes = _classes(study)
+    assert all(key in top for key in classes[:5])
+    assert len(set(classes)) == 7
+
+
+def test_synflow_warm_start_needs_an_nb201_space() -> None:
+    with pytest.raises(ConfigurationError, match="NB201 networks, but the space is a CellSpace"):
+        BONASSampler(NB101, warm_start="synflow")
+
+
+@pytest.mark.parametrize(
+    ("proxy", "got"),
+    [
+        (lambda cells: [1.0] * (len(cells) - 1), "shape"),
+        (lambda cells: [math.nan] * len(cells), "NaN"),
+    ],
+    ids=["too-few-scores", "nan"],
+)
+def test_a_proxy_with_bad_scores_is_a_clear_error(proxy: Callable[[Any], Any], got: str) -> None:
+    study = _study(BONASSampler(SPACE, seed=0, warm_start=proxy))
+    with pytest.raises(ConfigurationError, match=f"'warm_start' proxy .*{got}"):
+        study.optimize(NB201Benchmark("cifar10").objective, n_trials=2)
