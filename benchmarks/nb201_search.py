@@ -35,9 +35,12 @@ CHECKPOINTS = (10, 25, 50, 100, 150, 200)
 
 #: The searchers of the grid. Optuna's samplers run with the options a user would pick
 #: (multivariate TPE; GPSampler with its defaults, as in ../shared/NB201_FACTS.md);
-#: "botorch-loop" is no sampler but the hand-written BoTorch loop of plain_botorch.py.
+#: "bonas-synflow" is BONASSampler with its synflow warm start (5 of the 10 startup trials from
+#: synflow's top 100 classes); "botorch-loop" is no sampler but the hand-written BoTorch loop
+#: of plain_botorch.py.
 STRATEGIES = (
     "bonas",
+    "bonas-synflow",
     "bananas",
     "gp",
     "tpe",
@@ -73,9 +76,10 @@ def make_sampler(strategy: str, seed: int, mode: str) -> Any:
     space = NB201Space()
     if strategy == "botorch-loop":
         raise SystemExit("botorch-loop is no Optuna sampler: run_one runs plain_botorch.search")
-    if strategy == "bonas":
+    if strategy in ("bonas", "bonas-synflow"):
         acq = "noisy_logei" if mode == "noisy" else "logei"
-        return BONASSampler(space, seed=seed, acquisition=acq)
+        warm = "synflow" if strategy == "bonas-synflow" else None
+        return BONASSampler(space, seed=seed, acquisition=acq, warm_start=warm)
     if strategy == "bananas":
         return BONASSampler.bananas(space, seed=seed)
     if strategy == "tpe":

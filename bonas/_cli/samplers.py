@@ -29,13 +29,19 @@ class SamplerFactory(Protocol):
     def __call__(self, space: SearchSpace[Any], *, seed: int, mode: str) -> BaseSampler: ...
 
 
-def _bonas(space: SearchSpace[Any], *, seed: int, mode: str) -> BaseSampler:
+def _bonas(
+    space: SearchSpace[Any], *, seed: int, mode: str, warm_start: str | None = None
+) -> BaseSampler:
     from bonas.sampler import BONASSampler
 
     # With noisy values the incumbent of log-EI is the best posterior mean, not the luckiest draw.
     if mode == "noisy":
-        return BONASSampler(space, seed=seed, acquisition="noisy_logei")
-    return BONASSampler(space, seed=seed, acquisition="logei")
+        return BONASSampler(space, seed=seed, acquisition="noisy_logei", warm_start=warm_start)
+    return BONASSampler(space, seed=seed, acquisition="logei", warm_start=warm_start)
+
+
+def _bonas_synflow(space: SearchSpace[Any], *, seed: int, mode: str) -> BaseSampler:
+    return _bonas(space, seed=seed, mode=mode, warm_start="synflow")
 
 
 def _bananas(space: SearchSpace[Any], *, seed: int, mode: str) -> BaseSampler:
@@ -92,12 +98,14 @@ def _random_search(space: SearchSpace[Any], *, seed: int, mode: str) -> BaseSamp
 
 
 #: Sampler name → factory. ``bonas``: :class:`~bonas.sampler.BONASSampler` (GP on the path +
-#: adjacency encoding, log-EI; noisy log-EI in ``"noisy"`` mode); ``bananas``:
+#: adjacency encoding, log-EI; noisy log-EI in ``"noisy"`` mode); ``bonas-synflow``: the same
+#: with the synflow warm start (NB201 only); ``bananas``:
 #: :meth:`~bonas.sampler.BONASSampler.bananas`; ``tpe``, ``gp`` and
 #: ``random``: Optuna's TPESampler, GPSampler and RandomSampler; ``evolution``, ``local``,
 #: ``reinforce`` and ``random-search``: the NAS baselines of :mod:`bonas.samplers`.
 SAMPLERS: dict[str, SamplerFactory] = {
     "bonas": _bonas,
+    "bonas-synflow": _bonas_synflow,
     "bananas": _bananas,
     "tpe": _tpe,
     "gp": _gp,

@@ -126,6 +126,21 @@ def test_search_with_bonas_sampler_prints_summary_and_writes_files(tmp_path: Pat
     assert summary["simulated_train_hours"] == pytest.approx(hours)
 
 
+def test_search_with_the_synflow_warm_start(tmp_path: Path) -> None:
+    """``--sampler bonas-synflow``: the first 5 trials come from synflow's top 100 classes."""
+    from bonas import NB201Space
+    from bonas.nb201.proxies import synflow_table
+
+    ok(run(*search(tmp_path, trials=6, sampler="bonas-synflow"), cwd=tmp_path, timeout=300))
+    study = load(f"sqlite:///{tmp_path / 'bonas.db'}", "nb201-cifar10-mean-bonas-synflow-seed0")
+    space = NB201Space()
+    classes = [space.canonical(space.from_params(t.params)) for t in study.trials]
+    table = synflow_table()
+    top = set(sorted(table, key=lambda key: -table[key])[:100])
+    assert len(set(classes)) == 6
+    assert all(key in top for key in classes[:5])
+
+
 def test_json_prints_one_object_and_still_writes_files(tpe_run: dict[str, Any]) -> None:
     data = json.loads(tpe_run["stdout"])
     assert data["study_name"] == "nb201-cifar10-mean-tpe-seed0"
