@@ -1,0 +1,81 @@
+"""``benchmarks/zero_cost.py``: the swapped landscape, reproducible runs that stop, a report."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from types import ModuleType
+
+import numpy as np
+import pytest
+
+from bonas import BONASSampler, NB201Space
+
+Loader = Callable[[str], ModuleType]
+
+
+def test_every_variant_is_a_valid_sampler_configuration(load_benchmark: Loader) -> None:
+    zero_cost = load_benchmark("zero_cost")
+    for name, options in zero_cost.VARIANTS.items():
+        assert isinstance(BONASSampler(NB201Space(), seed=0, **options), BONASSampler), name
+
+
+def test_the_swapped_landscape_exchanges_conv3x3_and_pooling(load_benchmark: Loader) -> None:
+    zero_cost = load_benchmark("zero_cost")
+    bench, scored_as = zero_cost.landscape("cifar10-swapped")
+    space = bench.space
+    arch = space.from_key("333142")
+    assert space.to_key(scored_as(arch)) == "444132"
+    assert scored_as(scored_as(arch)) == arch
+    # Its optimum is the table's optimum with pools for convolutions: far from synflow's top.
+    best = max(space.enumerate(), key=lambda a: bench.mean_accuracy(scored_as(a)))
+    assert space.to_key(scored_as(best)) == space.to_key(bench.optimum[0])
+    assert space.to_key(best).count("4") >= 3
+    plain, identity = zero_cost.landscape("cifar100")
+    assert identity(arch) is arch
+    with pytest.raises(SystemExit, match="unknown landscape"):
+        zero_cost.landscape("cifar10-rotated")
+
+
+def test_a_run_is_reproducible_and_stops_at_the_optimum(load_benchmark: Loader) -> None:
+    zero_cost = load_benchmark("zero_cost")
+    variant = "synflow, 5 of 10 startup trials"
+    first = zero_cost.run_one(variant, "cifar100-swapped", 3, 12)
+    assert first == zero_cost.run_one(variant, "cifar100-swapped", 3, 12)
+    assert len(first["ranks"]) == 12
+    assert zero_cost.run_one(variant, "cifar100-swapped", 4, 12)["ranks"] != first["ranks"]
+    ranks = zero_cost.run_one(variant, "cifar100", 0, 100)["ranks"]
+    assert 1 not in ranks[:-1]
+    assert ranks[-1] == 1 or len(ranks) == 100
+
+
+def test_report_pairs_runs_by_seed(
+    load_benchmark: Loader, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    zero_cost = load_benchmark("zero_cost")
+    monkeypatch.setattr(zero_cost, "RAW", tmp_path / "raw")
+    monkeypatch.setattr(zero_cost, "OUT", tmp_path / "zero_cost.md")
+    monkeypatch.setattr(zero_cost, "_scores_table", lambda: ["(scores)"])
+    (tmp_path / "raw").mkdir()
+    runs = {
+        ("no warm start", 0): [5, 1],  # found at query 2
+        ("no warm start", 1): [5] * 100,  # never
+        ("synflow, 5 of 10 startup trials", 0): [1],  # sooner
+        ("synflow, 5 of 10 startup trials", 1): [5, 5, 1],  # sooner
+    }
+    for (variant, seed), ranks in runs.items():
+        record = {
+            "variant": variant,
+            "landscape": "cifar10",
+            "seed": seed,
+            "queries": 100,
+            "ranks": ranks,
+        }
+        zero_cost._records.save(zero_cost._path(variant, "cifar10", seed, 100), record)
+    zero_cost.main(["report"])
+    text = (tmp_path / "zero_cost.md").read_text()
+    assert "| cifar10 | no warm start | 2 | >100 | 51.0 | 1 / 2 | 1 | — |" in text
+    assert (
+        "| cifar10 | synflow, 5 of 10 startup trials | 2 | 2 | 2.0 | 2 / 2 | 2 | 2 / 0 |" in text
+    )
+    assert np.isinf(zero_cost._first([5, 5]))
