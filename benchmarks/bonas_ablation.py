@@ -22,7 +22,6 @@ import argparse
 import os
 import platform
 import sys
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +31,7 @@ HERE = Path(__file__).resolve().parent
 if str(HERE) not in sys.path:  # run as a script or loaded by the tests: find _records
     sys.path.insert(0, str(HERE))
 import _records  # noqa: E402
-from nb201_search import timed_objective  # noqa: E402
+from nb201_search import ranks_until_optimum, timed_objective  # noqa: E402
 
 RAW = HERE / "results" / "raw" / "ablation"
 #: The blocks of seeds the report shows apart: (first seed, heading, what the runs are for).
@@ -127,16 +126,10 @@ def run_one(variant: str, dataset: str, seed: int, queries: int) -> dict[str, An
     bench = NB201Benchmark(dataset, mode="mean", seed=seed)
     space = bench.space
     sampler = BONASSampler(space, seed=seed, **VARIANTS[variant])
-    study = optuna.create_study(direction="maximize", sampler=sampler)
-    ranks: list[int] = []
     objective, suggest_s = timed_objective(bench)
-
-    def stop_at_optimum(study: optuna.Study, trial: optuna.trial.FrozenTrial) -> None:
-        ranks.append(bench.rank(space.from_params(trial.params)))
-        if ranks[-1] == 1:
-            study.stop()
-
-    study.optimize(objective, n_trials=queries, callbacks=[stop_at_optimum])
+    ranks = ranks_until_optimum(
+        sampler, objective, lambda trial: bench.rank(space.from_params(trial.params)), queries
+    )
     return {
         "variant": variant,
         "dataset": dataset,
@@ -147,35 +140,27 @@ def run_one(variant: str, dataset: str, seed: int, queries: int) -> dict[str, An
     }
 
 
-def _run_and_save(args: tuple[str, str, int, int]) -> str:
-    path = _path(*args)
-    _records.save(path, run_one(*args))
-    return path.name
-
-
 def cmd_run(ns: argparse.Namespace) -> None:
-    variants = list(VARIANTS) if ns.variants == "all" else ns.variants.split(";")
-    unknown = [v for v in variants if v not in VARIANTS]
-    if unknown:
-        raise SystemExit(f"unknown variants {unknown}; choose from {list(VARIANTS)}")
-    RAW.mkdir(parents=True, exist_ok=True)
+    variants = _records.pick(ns.variants, VARIANTS)
     jobs = [
         (v, ds, seed, ns.queries)
         for ds in ns.datasets.split(",")
         for seed in range(ns.first_seed, ns.first_seed + ns.seeds)
         for v in variants
-        if not _path(v, ds, seed, ns.queries).exists()
     ]
-    print(f"{len(jobs)} runs to do", flush=True)
-    with ProcessPoolExecutor(max_workers=ns.jobs) as pool:
-        for f in as_completed([pool.submit(_run_and_save, j) for j in jobs]):
-            print("done", f.result(), flush=True)
+    _records.run_missing(jobs, _path, run_one, ns.jobs)
 
 
 def _first(ranks: list[int], best: int) -> float:
     """Queries until a cell of rank ``best`` or better; infinite if none."""
     hits = [i for i, r in enumerate(ranks) if r <= best]
     return hits[0] + 1.0 if hits else np.inf
+
+
+def sooner_later(pairs: list[tuple[float, float]]) -> str:
+    """ "sooner / later": how many ``(variant, baseline)`` pairs of queries to the optimum the
+    variant won and lost."""
+    return f"{sum(a < b for a, b in pairs)} / {sum(a > b for a, b in pairs)}"
 
 
 def _fmt(x: float, queries: int) -> str:
@@ -216,11 +201,7 @@ def _table(records: list[dict[str, Any]], queries: int) -> list[str]:
                 for r in group
                 if (base, ds, r["seed"]) in first
             ]
-            vs = (
-                "—"
-                if variant == "default"
-                else f"{sum(a < b for a, b in pairs)} / {sum(a > b for a, b in pairs)}"
-            )
+            vs = "—" if variant == "default" else sooner_later(pairs)
             lines.append(
                 f"| {variant} | {ds} | {len(group)} | {_fmt(float(np.median(opt)), queries)} "
                 f"| {capped:.1f} | {found} / {len(group)} | {vs} "

@@ -18,7 +18,6 @@ import platform
 import sys
 import time
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 from typing import Any
 
@@ -119,6 +118,25 @@ def timed_objective(bench: Any) -> tuple[Callable[[Any], float], list[float]]:
     return objective, suggest_s
 
 
+def ranks_until_optimum(
+    sampler: Any, objective: Callable[[Any], float], rank: Callable[[Any], int], queries: int
+) -> list[int]:
+    """Run a maximizing study of ``sampler`` on ``objective`` until a trial's cell has
+    ``rank(trial) == 1`` or ``queries`` trials are done; the rank of every trial's cell."""
+    import optuna
+
+    ranks: list[int] = []
+
+    def stop_at_optimum(study: optuna.Study, trial: optuna.trial.FrozenTrial) -> None:
+        ranks.append(rank(trial))
+        if ranks[-1] == 1:
+            study.stop()
+
+    study = optuna.create_study(direction="maximize", sampler=sampler)
+    study.optimize(objective, n_trials=queries, callbacks=[stop_at_optimum])
+    return ranks
+
+
 def run_one(strategy: str, dataset: str, mode: str, seed: int, queries: int) -> dict[str, Any]:
     """One search of ``queries`` trials; returns the per-trial record."""
     os.environ["OMP_NUM_THREADS"] = "1"
@@ -165,14 +183,7 @@ def _path(strategy: str, dataset: str, mode: str, seed: int, queries: int) -> Pa
     return RAW / f"{strategy}__{dataset}__{mode}__q{queries}__s{seed}{_records.SUFFIX}"
 
 
-def _run_and_save(args: tuple[str, str, str, int, int]) -> str:
-    path = _path(*args)
-    _records.save(path, run_one(*args))
-    return path.name
-
-
 def cmd_run(ns: argparse.Namespace) -> None:
-    RAW.mkdir(parents=True, exist_ok=True)
     # Most important first: every strategy on one (mode, dataset) before the next.
     jobs = [
         (st, ds, mode, seed, ns.queries)
@@ -180,13 +191,8 @@ def cmd_run(ns: argparse.Namespace) -> None:
         for ds in ns.datasets.split(",")
         for seed in range(ns.seed0, ns.seed0 + ns.seeds)
         for st in ns.strategies.split(",")
-        if not _path(st, ds, mode, seed, ns.queries).exists()
     ]
-    print(f"{len(jobs)} runs to do", flush=True)
-    with ProcessPoolExecutor(max_workers=ns.jobs) as pool:
-        futures = [pool.submit(_run_and_save, j) for j in jobs]
-        for f in as_completed(futures):
-            print("done", f.result(), flush=True)
+    _records.run_missing(jobs, _path, run_one, ns.jobs)
 
 
 # -- report -------------------------------------------------------------------------------

@@ -27,7 +27,6 @@ import platform
 import sys
 import time
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +36,8 @@ HERE = Path(__file__).resolve().parent
 if str(HERE) not in sys.path:  # run as a script or loaded by the tests: find _records
     sys.path.insert(0, str(HERE))
 import _records  # noqa: E402
+from bonas_ablation import _first, _fmt, sooner_later  # noqa: E402
+from nb201_search import ranks_until_optimum  # noqa: E402
 
 RAW = HERE / "results" / "raw" / "zero_cost"
 OUT = HERE / "results" / "zero_cost.md"
@@ -84,18 +85,14 @@ def run_one(variant: str, land: str, seed: int, queries: int) -> dict[str, Any]:
     bench, scored_as = landscape(land)
     space = bench.space
     sampler = BONASSampler(space, seed=seed, **VARIANTS[variant])
-    study = optuna.create_study(direction="maximize", sampler=sampler)
-    ranks: list[int] = []
 
     def objective(trial: optuna.Trial) -> float:
         return bench.mean_accuracy(scored_as(space.suggest(trial)))
 
-    def stop_at_optimum(study: optuna.Study, trial: optuna.trial.FrozenTrial) -> None:
-        ranks.append(bench.rank(scored_as(space.from_params(trial.params))))
-        if ranks[-1] == 1:
-            study.stop()
+    def rank(trial: optuna.trial.FrozenTrial) -> int:
+        return bench.rank(scored_as(space.from_params(trial.params)))
 
-    study.optimize(objective, n_trials=queries, callbacks=[stop_at_optimum])
+    ranks = ranks_until_optimum(sampler, objective, rank, queries)
     return {
         "variant": variant,
         "landscape": land,
@@ -105,35 +102,21 @@ def run_one(variant: str, land: str, seed: int, queries: int) -> dict[str, Any]:
     }
 
 
-def _run_and_save(args: tuple[str, str, int, int]) -> str:
-    path = _path(*args)
-    _records.save(path, run_one(*args))
-    return path.name
-
-
 def cmd_run(ns: argparse.Namespace) -> None:
     from bonas.nb201.proxies import synflow_table
 
-    variants = list(VARIANTS) if ns.variants == "all" else ns.variants.split(";")
-    unknown = [v for v in variants if v not in VARIANTS]
-    if unknown:
-        raise SystemExit(f"unknown variants {unknown}; choose from {list(VARIANTS)}")
+    variants = _records.pick(ns.variants, VARIANTS)
     lands = ns.landscapes.split(",")
     for land in lands:
         landscape(land)  # an unknown name stops here, not in a worker
     synflow_table()  # computed (or read) once here, not by every worker at the same time
-    RAW.mkdir(parents=True, exist_ok=True)
     jobs = [
         (v, land, seed, ns.queries)
         for land in lands
         for seed in range(ns.first_seed, ns.first_seed + ns.seeds)
         for v in variants
-        if not _path(v, land, seed, ns.queries).exists()
     ]
-    print(f"{len(jobs)} runs to do", flush=True)
-    with ProcessPoolExecutor(max_workers=ns.jobs) as pool:
-        for f in as_completed([pool.submit(_run_and_save, j) for j in jobs]):
-            print("done", f.result(), flush=True)
+    _records.run_missing(jobs, _path, run_one, ns.jobs)
 
 
 def _scores_table() -> list[str]:
@@ -176,17 +159,13 @@ def _scores_table() -> list[str]:
     return lines
 
 
-def _first(ranks: list[int]) -> float:
-    return float(ranks.index(1) + 1) if 1 in ranks else np.inf
-
-
 def _runs_table(records: list[dict[str, Any]], queries: int) -> list[str]:
     lines = [
         "| landscape | variant | runs | median to optimum | capped mean | found | ≤ 20 queries "
         "| vs no warm start |",
         "|---|---|---|---|---|---|---|---|",
     ]
-    first = {(r["variant"], r["landscape"], r["seed"]): _first(r["ranks"]) for r in records}
+    first = {(r["variant"], r["landscape"], r["seed"]): _first(r["ranks"], 1) for r in records}
     lands = sorted({r["landscape"] for r in records}, key=lambda x: (SWAPPED in x, x))
     for land in lands:
         for variant in VARIANTS:
@@ -200,15 +179,9 @@ def _runs_table(records: list[dict[str, Any]], queries: int) -> list[str]:
                 for s in seeds
                 if (base, land, s) in first
             ]
-            vs = (
-                "—"
-                if variant == base
-                else f"{sum(a < b for a, b in pairs)} / {sum(a > b for a, b in pairs)}"
-            )
-            median = float(np.median(opt))
+            vs = "—" if variant == base else sooner_later(pairs)
             lines.append(
-                f"| {land} | {variant} | {len(seeds)} "
-                f"| {'>' + str(queries) if not np.isfinite(median) else f'{median:g}'} "
+                f"| {land} | {variant} | {len(seeds)} | {_fmt(float(np.median(opt)), queries)} "
                 f"| {np.mean(np.minimum(opt, queries)):.1f} | {int(np.sum(np.isfinite(opt)))} / "
                 f"{len(seeds)} | {int(np.sum(opt <= 20))} | {vs} |"
             )

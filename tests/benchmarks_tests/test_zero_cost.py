@@ -6,7 +6,6 @@ from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
 
-import numpy as np
 import pytest
 
 from bonas import BONASSampler, NB201Space
@@ -78,4 +77,28 @@ def test_report_pairs_runs_by_seed(
     assert (
         "| cifar10 | synflow, 5 of 10 startup trials | 2 | 2 | 2.0 | 2 / 2 | 2 | 2 / 0 |" in text
     )
-    assert np.isinf(zero_cost._first([5, 5]))
+
+
+def test_run_writes_the_missing_records_only(
+    load_benchmark: Loader,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    zero_cost = load_benchmark("zero_cost")
+    monkeypatch.setattr(zero_cost, "RAW", tmp_path / "raw")
+    args = ["run", "--landscapes", "cifar100", "--seeds", "2", "--queries", "3", "--jobs", "1"]
+    zero_cost.main([*args, "--variants", "no warm start"])
+    assert sorted(p.name for p in (tmp_path / "raw").iterdir()) == [
+        "no-warm-start__cifar100__q3__s0.json.gz",
+        "no-warm-start__cifar100__q3__s1.json.gz",
+    ]
+    [record] = zero_cost._records.load(
+        [tmp_path / "raw" / "no-warm-start__cifar100__q3__s1.json.gz"]
+    )
+    assert record == zero_cost.run_one("no warm start", "cifar100", 1, 3)
+    capsys.readouterr()
+    zero_cost.main([*args, "--variants", "no warm start"])
+    assert "0 runs to do" in capsys.readouterr().out
+    with pytest.raises(SystemExit, match="unknown variants"):
+        zero_cost.main([*args, "--variants", "no warm start;lucky start"])
