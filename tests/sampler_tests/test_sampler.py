@@ -407,8 +407,9 @@ def test_synflow_warm_start_needs_an_nb201_space() -> None:
     [
         (lambda cells: [1.0] * (len(cells) - 1), "shape"),
         (lambda cells: [math.nan] * len(cells), "NaN"),
+        (lambda cells: ["high"] * len(cells), "one number per cell"),
     ],
-    ids=["too-few-scores", "nan"],
+    ids=["too-few-scores", "nan", "strings"],
 )
 def test_a_proxy_with_bad_scores_is_a_clear_error(proxy: Callable[[Any], Any], got: str) -> None:
     study = _study(BONASSampler(SPACE, seed=0, warm_start=proxy))
