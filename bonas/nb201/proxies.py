@@ -14,7 +14,7 @@ The score is computed on one small network whose every edge holds all five ops w
 weights (seed 0), each cell choosing one op per edge: all cells are compared with the same
 weights, so the score depends on the cell only, and a batch of cells is scored in one
 forward-mode pass instead of one network build and backward pass each (all 6,466 classes:
-about half a minute on one core; :func:`synflow_table` caches them).
+about 20 s on one core; :func:`synflow_table` caches them).
 
 Example:
     >>> from bonas import NB201Space
@@ -172,7 +172,7 @@ def synflow(
 def synflow_table(**options: Any) -> dict[str, float]:
     """The synflow score of every canonical class of NB201 (6,466), canonical key → score.
 
-    Computed once per machine (about half a minute on one core) and kept in
+    Computed once per machine (about 20 s on one core) and kept in
     ``$BONAS_CACHE_DIR`` (default ``~/.cache/bonas``), one file per set of ``options`` (those of
     :func:`synflow`) and torch version; read from there afterwards, and kept in memory for the
     process. A cache that cannot be written is only logged.
