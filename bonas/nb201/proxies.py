@@ -46,6 +46,9 @@ __all__ = ["CACHE_ENV", "synflow", "synflow_table"]
 #: Where :func:`synflow_table` keeps its scores: this variable if set, else ``~/.cache/bonas``.
 CACHE_ENV = "BONAS_CACHE_DIR"
 _logger = logging.getLogger(__name__)
+# Part of the cache file's name: raised whenever synflow's definition or network changes, so
+# that no machine reads scores of an older definition.
+_CACHE_FORMAT = 1
 
 _NONE = NB201_OPS.index("none")
 
@@ -172,10 +175,10 @@ def synflow(
 def synflow_table(**options: Any) -> dict[str, float]:
     """The synflow score of every canonical class of NB201 (6,466), canonical key → score.
 
-    Computed once per machine (about 20 s on one core) and kept in
-    ``$BONAS_CACHE_DIR`` (default ``~/.cache/bonas``), one file per set of ``options`` (those of
-    :func:`synflow`) and torch version; read from there afterwards, and kept in memory for the
-    process. A cache that cannot be written is only logged.
+    Computed once per machine (about 20 s on one core) and kept in ``$BONAS_CACHE_DIR``
+    (default ``~/.cache/bonas``), one file per set of ``options`` (those of :func:`synflow`),
+    torch version and version of this code; read from there afterwards, and kept in memory
+    for the process. A cache that cannot be written is only logged.
     """
     from bonas.samplers.base import class_pool
     from bonas.spaces.nb201 import NB201Space
@@ -185,7 +188,8 @@ def synflow_table(**options: Any) -> dict[str, float]:
     keys = list(pool.index)  # class ids are 0.. in this order
     tag = "-".join(f"{k}{v}" for k, v in sorted(options.items()))
     version = torch.__version__.split("+")[0]
-    path = _cache_dir() / f"nb201-synflow-{tag or 'default'}-torch{version}.npy"
+    name = f"nb201-synflow-v{_CACHE_FORMAT}-{tag or 'default'}-torch{version}.npy"
+    path = _cache_dir() / name
     try:
         scores = np.load(path)
         if scores.shape == (len(keys),) and np.all(np.isfinite(scores)):
