@@ -75,10 +75,10 @@ def make_sampler(strategy: str, seed: int, mode: str) -> Any:
     space = NB201Space()
     if strategy == "botorch-loop":
         raise SystemExit("botorch-loop is no Optuna sampler: run_one runs plain_botorch.search")
-    if strategy in ("bonas", "bonas-synflow"):
-        acq = "noisy_logei" if mode == "noisy" else "logei"
-        warm = "synflow" if strategy == "bonas-synflow" else None
-        return BONASSampler(space, seed=seed, acquisition=acq, warm_start=warm)
+    if strategy in ("bonas", "bonas-synflow"):  # as `bonas search --sampler` builds them
+        from bonas._cli.samplers import make_sampler as cli_sampler
+
+        return cli_sampler(strategy, space, seed=seed, mode=mode)
     if strategy == "bananas":
         return BONASSampler.bananas(space, seed=seed)
     if strategy == "tpe":

@@ -338,13 +338,12 @@ class BONASSampler(SpaceSampler):
         if self._warm_pool is not None:
             return self._warm_pool
         if self.space.is_enumerable:
-            cells = list(class_pool(self.space).representatives)
+            pool = class_pool(self.space)
+            cells, keys = list(pool.representatives), list(pool.index)  # both in class order
         else:
             rng = np.random.default_rng(np.random.SeedSequence([self._seed, 13]))
-            cells = list(
-                {self.space.canonical(a): a for a in self.space.sample(_WARM_SAMPLE, rng)}.values()
-            )
-        keys = [self.space.canonical(a) for a in cells]
+            by_key = {self.space.canonical(a): a for a in self.space.sample(_WARM_SAMPLE, rng)}
+            cells, keys = list(by_key.values()), list(by_key)
         if self.warm_start == "synflow":
             from bonas.nb201.proxies import synflow_table
 
