@@ -79,9 +79,12 @@ class BONASSampler(SpaceSampler):
             once per machine and cached) or a callable that maps a list of cells to one score
             each (higher: more promising). Those trials are drawn at random among the untaken
             classes in the proxy's top ``warm_start_pool``; the rest of the startup stays
-            random. ``None`` (default): every startup trial is random. On NB201 synflow lowered
-            the queries to the optimum on cifar10 and cifar100 and cost nothing measurable
-            where it points the wrong way (``benchmarks/results/zero_cost.md``).
+            random. ``"auto"`` (default): synflow on an :class:`~bonas.NB201Space`, no warm
+            start on other spaces. ``None``: every startup trial is random. On NB201 synflow
+            lowered the queries to the optimum on cifar10 and cifar100 and cost nothing
+            measurable where it points the wrong way (``benchmarks/results/zero_cost.md``); pass
+            ``None`` when the objective is not the accuracy of a trained network (a latency, a
+            parameter count, a synthetic function of the cell).
         n_warm_start: Startup trials the proxy picks, at most ``n_startup_trials``; default:
             half of them, rounded up (5 of 10).
         warm_start_pool: Size of the proxy's top list they are drawn from.
@@ -133,7 +136,7 @@ class BONASSampler(SpaceSampler):
         acquisition_kwargs: dict[str, Any] | None = None,
         target_transform: str = "copula",
         n_startup_trials: int = 10,
-        warm_start: str | Callable[[list[Any]], Any] | None = None,
+        warm_start: str | Callable[[list[Any]], Any] | None = "auto",
         n_warm_start: int | None = None,
         warm_start_pool: int = 100,
         candidate_search: CandidateSearch = "auto",
@@ -183,6 +186,7 @@ class BONASSampler(SpaceSampler):
         self.target_transform = target_transform
         self.n_startup_trials = n_startup_trials
         self.warm_start = warm_start
+        self._proxy = self._resolve_warm_start(warm_start)  # None, "synflow" or a callable
         self.n_warm_start = (n_startup_trials + 1) // 2 if n_warm_start is None else n_warm_start
         self.warm_start_pool = warm_start_pool
         self._warm_pool: tuple[list[Any], list[str]] | None = None  # the proxy's top classes
@@ -202,9 +206,9 @@ class BONASSampler(SpaceSampler):
         A deep ensemble of 5 MLPs on the path encoding, trained on the raw values; independent
         Thompson sampling; candidates from one-edge mutations of the 10 best cells found so far
         plus 100 random cells (the paper's mutation-based acquisition search, also on
-        enumerable spaces), no local steps; 10 random cells to start. ``options`` override any
-        of these (``candidate_kwargs`` key by key) and take the shared sampler options
-        (``seed``, …).
+        enumerable spaces), no local steps; 10 random cells to start (no warm start).
+        ``options`` override any of these (``candidate_kwargs`` key by key) and take the shared
+        sampler options (``seed``, …).
 
         Example:
             >>> from bonas import BONASSampler, NB201Space
@@ -217,6 +221,7 @@ class BONASSampler(SpaceSampler):
             "acquisition": "thompson",
             "target_transform": "none",
             "n_startup_trials": 10,
+            "warm_start": None,
             "candidate_search": "mutation",
             "candidate_kwargs": {"n_incumbents": 10, "depth": 1, "n_random": 100},
             "local_every": 0,
@@ -240,19 +245,28 @@ class BONASSampler(SpaceSampler):
                 kwargs["seed"] = int(np.random.SeedSequence([self._seed, 11]).generate_state(1)[0])
         return registry.make(surrogate, **kwargs)
 
+    def _is_nb201(self) -> bool:
+        from bonas.spaces.nb201 import NB201Space
+
+        return isinstance(self.space, NB201Space)
+
+    def _resolve_warm_start(self, warm_start: Any) -> str | Callable[[list[Any]], Any] | None:
+        """The proxy ``warm_start`` stands for: ``"auto"`` is synflow on NB201, else none."""
+        if warm_start == "auto":
+            return "synflow" if self._is_nb201() else None
+        return warm_start
+
     def _check_warm_start(
         self, warm_start: Any, n_warm_start: Any, pool: Any, n_startup_trials: int
     ) -> None:
         if warm_start is not None and not callable(warm_start):
-            if warm_start not in _WARM_STARTS:
+            if warm_start not in ("auto", *_WARM_STARTS):
                 raise ConfigurationError(
-                    "The 'warm_start' parameter of BONASSampler must be None, one of "
+                    "The 'warm_start' parameter of BONASSampler must be None, 'auto', one of "
                     f"{list(_WARM_STARTS)} or a callable (cells -> scores). Got {warm_start!r} "
                     "instead."
                 )
-            from bonas.spaces.nb201 import NB201Space
-
-            if not isinstance(self.space, NB201Space):
+            if warm_start == "synflow" and not self._is_nb201():
                 raise ConfigurationError(
                     f"The 'warm_start' parameter of BONASSampler is {warm_start!r}, which scores "
                     f"NB201 networks, but the space is a {type(self.space).__name__}. Pass a "
@@ -322,7 +336,7 @@ class BONASSampler(SpaceSampler):
     def _propose(self, state: SearchState, rng: np.random.Generator, trial: FrozenTrial) -> Any:
         if len(state.values) < self.n_startup_trials:
             started = len(state.values) + len(state.pending)
-            if self.warm_start is not None and started < self.n_warm_start:
+            if self._proxy is not None and started < self.n_warm_start:
                 archs, keys = self._warm_start_pool()
                 free = [i for i, key in enumerate(keys) if key not in state.taken]
                 if free:
@@ -344,15 +358,15 @@ class BONASSampler(SpaceSampler):
             rng = np.random.default_rng(np.random.SeedSequence([self._seed, 13]))
             by_key = {self.space.canonical(a): a for a in self.space.sample(_WARM_SAMPLE, rng)}
             cells, keys = list(by_key.values()), list(by_key)
-        if self.warm_start == "synflow":
+        if self._proxy == "synflow":
             from bonas.nb201.proxies import synflow_table
 
             table = synflow_table()
             scores = np.array([table[key] for key in keys])
         else:
-            assert callable(self.warm_start)
-            name = getattr(self.warm_start, "__name__", type(self.warm_start).__name__)
-            returned = self.warm_start(cells)
+            assert callable(self._proxy)
+            name = getattr(self._proxy, "__name__", type(self._proxy).__name__)
+            returned = self._proxy(cells)
             try:
                 scores = np.asarray(returned, dtype=float)
             except (TypeError, ValueError):

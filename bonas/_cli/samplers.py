@@ -30,7 +30,7 @@ class SamplerFactory(Protocol):
 
 
 def _bonas(
-    space: SearchSpace[Any], *, seed: int, mode: str, warm_start: str | None = None
+    space: SearchSpace[Any], *, seed: int, mode: str, warm_start: str | None = "auto"
 ) -> BaseSampler:
     from bonas.sampler import BONASSampler
 
@@ -40,8 +40,8 @@ def _bonas(
     return BONASSampler(space, seed=seed, acquisition="logei", warm_start=warm_start)
 
 
-def _bonas_synflow(space: SearchSpace[Any], *, seed: int, mode: str) -> BaseSampler:
-    return _bonas(space, seed=seed, mode=mode, warm_start="synflow")
+def _bonas_cold(space: SearchSpace[Any], *, seed: int, mode: str) -> BaseSampler:
+    return _bonas(space, seed=seed, mode=mode, warm_start=None)
 
 
 def _bananas(space: SearchSpace[Any], *, seed: int, mode: str) -> BaseSampler:
@@ -98,14 +98,15 @@ def _random_search(space: SearchSpace[Any], *, seed: int, mode: str) -> BaseSamp
 
 
 #: Sampler name → factory. ``bonas``: :class:`~bonas.sampler.BONASSampler` (GP on the path +
-#: adjacency encoding, log-EI; noisy log-EI in ``"noisy"`` mode); ``bonas-synflow``: the same
-#: with the synflow warm start (NB201 only); ``bananas``:
+#: adjacency encoding, log-EI; noisy log-EI in ``"noisy"`` mode; on NB201 the synflow warm
+#: start); ``bonas-cold``: the same without a warm start (every startup cell random);
+#: ``bananas``:
 #: :meth:`~bonas.sampler.BONASSampler.bananas`; ``tpe``, ``gp`` and
 #: ``random``: Optuna's TPESampler, GPSampler and RandomSampler; ``evolution``, ``local``,
 #: ``reinforce`` and ``random-search``: the NAS baselines of :mod:`bonas.samplers`.
 SAMPLERS: dict[str, SamplerFactory] = {
     "bonas": _bonas,
-    "bonas-synflow": _bonas_synflow,
+    "bonas-cold": _bonas_cold,
     "bananas": _bananas,
     "tpe": _tpe,
     "gp": _gp,

@@ -126,13 +126,14 @@ def test_search_with_bonas_sampler_prints_summary_and_writes_files(tmp_path: Pat
     assert summary["simulated_train_hours"] == pytest.approx(hours)
 
 
-def test_search_with_the_synflow_warm_start(tmp_path: Path) -> None:
-    """``--sampler bonas-synflow``: the first 5 trials come from synflow's top 100 classes."""
+def test_search_starts_from_synflows_top(tmp_path: Path) -> None:
+    """``--sampler bonas`` (the default): the first 5 trials come from synflow's top 100
+    classes (the synflow warm start on NB201)."""
     from bonas import NB201Space
     from bonas.nb201.proxies import synflow_table
 
-    ok(run(*search(tmp_path, trials=6, sampler="bonas-synflow"), cwd=tmp_path, timeout=300))
-    study = load(f"sqlite:///{tmp_path / 'bonas.db'}", "nb201-cifar10-mean-bonas-synflow-seed0")
+    ok(run(*search(tmp_path, trials=6, sampler="bonas"), cwd=tmp_path, timeout=300))
+    study = load(f"sqlite:///{tmp_path / 'bonas.db'}", "nb201-cifar10-mean-bonas-seed0")
     space = NB201Space()
     classes = [space.canonical(space.from_params(t.params)) for t in study.trials]
     table = synflow_table()

@@ -385,16 +385,37 @@ def test_warm_start_draws_the_first_trials_from_the_proxys_top(
 
 
 def test_synflow_warm_start_on_nb201() -> None:
+    """On NB201 the default (``warm_start="auto"``) is synflow: the first 5 of the 10 startup
+    trials come from its top 100 classes; ``warm_start=None`` draws them all at random."""
     from bonas.nb201.proxies import synflow_table
 
     table = synflow_table()
     top = set(sorted(table, key=lambda k: -table[k])[:100])
     bench = NB201Benchmark("cifar10")
-    study = _study(BONASSampler(SPACE, seed=0, warm_start="synflow"))
+    runs = {}
+    for warm_start in ("auto", "synflow", None):
+        study = _study(BONASSampler(SPACE, seed=0, warm_start=warm_start))
+        study.optimize(bench.objective, n_trials=7)
+        runs[warm_start] = _classes(study)
+    assert all(key in top for key in runs["synflow"][:5])
+    assert len(set(runs["synflow"])) == 7
+    assert runs["auto"] == runs["synflow"]
+    assert not all(key in top for key in runs[None][:5])
+    # The default is "auto".
+    study = _study(BONASSampler(SPACE, seed=0))
     study.optimize(bench.objective, n_trials=7)
-    classes = _classes(study)
-    assert all(key in top for key in classes[:5])
-    assert len(set(classes)) == 7
+    assert _classes(study) == runs["auto"]
+
+
+def test_auto_warm_start_is_none_off_nb201_and_for_bananas() -> None:
+    """``"auto"`` has no proxy for other spaces; BANANAS starts from random cells."""
+    runs = []
+    for warm_start in ("auto", None):
+        study = _study(BONASSampler(NB101, seed=0, warm_start=warm_start, n_startup_trials=4))
+        study.optimize(lambda t: _nb101_score(NB101.suggest(t)), n_trials=6)
+        runs.append([t.params for t in study.trials])
+    assert runs[0] == runs[1]
+    assert BONASSampler.bananas(SPACE, seed=0).warm_start is None
 
 
 def test_synflow_warm_start_needs_an_nb201_space() -> None:
