@@ -34,12 +34,13 @@ CHECKPOINTS = (10, 25, 50, 100, 150, 200)
 
 #: The searchers of the grid. Optuna's samplers run with the options a user would pick
 #: (multivariate TPE; GPSampler with its defaults, as in ../shared/NB201_FACTS.md);
-#: "bonas-synflow" is BONASSampler with its synflow warm start (5 of the 10 startup trials from
-#: synflow's top 100 classes); "botorch-loop" is no sampler but the hand-written BoTorch loop
-#: of plain_botorch.py.
+#: "bonas" is BONASSampler as `bonas search` builds it (on NB201 its synflow warm start draws 5
+#: of the 10 startup trials from synflow's top 100 classes); "bonas-cold" is the same without
+#: the warm start; "botorch-loop" is no sampler but the hand-written BoTorch loop of
+#: plain_botorch.py.
 STRATEGIES = (
     "bonas",
-    "bonas-synflow",
+    "bonas-cold",
     "bananas",
     "gp",
     "tpe",
@@ -75,7 +76,7 @@ def make_sampler(strategy: str, seed: int, mode: str) -> Any:
     space = NB201Space()
     if strategy == "botorch-loop":
         raise SystemExit("botorch-loop is no Optuna sampler: run_one runs plain_botorch.search")
-    if strategy in ("bonas", "bonas-synflow"):  # as `bonas search --sampler` builds them
+    if strategy in ("bonas", "bonas-cold"):  # as `bonas search --sampler` builds them
         from bonas._cli.samplers import make_sampler as cli_sampler
 
         return cli_sampler(strategy, space, seed=seed, mode=mode)

@@ -163,8 +163,9 @@ def write_report(args: argparse.Namespace, rows: list[tuple[str, dict[str, objec
     lines = [
         "# Many workers on one study",
         "",
-        f"`BONASSampler` (defaults: GP on the path + adjacency encoding, log-EI, 10 random "
-        f"start trials) on the NB201 cifar10 table, {args.trials} trials per run split evenly "
+        f"`BONASSampler` (defaults: 10 start trials, 5 of them from synflow's top 100 "
+        "classes, then a GP on the path + adjacency encoding and log-EI) on the NB201 cifar10 "
+        f"table, {args.trials} trials per run split evenly "
         "over the workers, each worker a separate process with a heartbeat of 30 s on the "
         "RDB storages. Made by:",
         "",

@@ -203,8 +203,9 @@ def cmd_report(ns: argparse.Namespace) -> None:
         "## Searches with and without the warm start",
         "",
         f"BONASSampler with its other defaults, mean mode; each run stops at the optimum or after "
-        f"{ns.queries} queries. The warm start draws the first 5 (or all 10) startup trials "
-        "at random among the untaken classes of synflow's top 100; the others are random. "
+        f"{ns.queries} queries. The warm start draws the first 5 (the default on NB201, "
+        '`warm_start="auto"`) or all 10 startup trials at random among the untaken classes of '
+        "synflow's top 100; the others are random. "
         "Median to optimum counts a run that never found it as infinite; capped mean = mean of "
         f"min(queries to optimum, {ns.queries}); vs no warm start = seeds where the variant "
         "found the optimum sooner / later than without a warm start. `-swapped`: the table with "

@@ -18,27 +18,29 @@ def test_every_variant_is_a_valid_sampler_configuration(load_benchmark: Loader) 
     space = NB201Space()
     for name, options in ablation.VARIANTS.items():
         assert isinstance(BONASSampler(space, seed=0, **options), BONASSampler), name
-    assert ablation.VARIANTS["default"] == {}
+    # The default less its warm start, and every variant without one.
+    assert ablation.VARIANTS[ablation.DEFAULT] == {"warm_start": None}
+    assert all(options["warm_start"] is None for options in ablation.VARIANTS.values())
     # Every other variant changes the previous default, which differs from the default only
     # in its local steps.
-    assert ablation.VARIANTS[ablation.PREVIOUS] == {"local_every": 0}
+    assert ablation.VARIANTS[ablation.PREVIOUS] == {"warm_start": None, "local_every": 0}
     assert BONASSampler(space).local_every != 0
     for name, options in ablation.VARIANTS.items():
-        if name != "default":
+        if name != ablation.DEFAULT:
             assert options["local_every"] == 0, name
 
 
 def test_a_run_is_reproducible_and_stops_at_the_optimum(load_benchmark: Loader) -> None:
     ablation = load_benchmark("bonas_ablation")
-    first = ablation.run_one("default", "cifar100", 3, 13)
+    first = ablation.run_one(ablation.DEFAULT, "cifar100", 3, 13)
     assert first == {
-        **ablation.run_one("default", "cifar100", 3, 13),
+        **ablation.run_one(ablation.DEFAULT, "cifar100", 3, 13),
         "suggest_s": first["suggest_s"],
     }
     assert len(first["ranks"]) == 13
-    assert ablation.run_one("default", "cifar100", 4, 13)["ranks"] != first["ranks"]
+    assert ablation.run_one(ablation.DEFAULT, "cifar100", 4, 13)["ranks"] != first["ranks"]
     # A run ends at its first evaluation of the optimum (rank 1), or at its budget.
-    ranks = ablation.run_one("default", "cifar10", 14, 100)["ranks"]
+    ranks = ablation.run_one(ablation.DEFAULT, "cifar10", 14, 100)["ranks"]
     assert 1 not in ranks[:-1]
     assert ranks[-1] == 1 or len(ranks) == 100
 
@@ -73,7 +75,7 @@ def test_the_report_counts_runs_that_never_found_the_optimum_as_infinite(
     ablation: ModuleType, tmp_path: Path
 ) -> None:
     runs = {
-        "default": [[9, 5, 1], [30, 20, 10, 2, 1], [50, 40, 30, 20]],
+        ablation.DEFAULT: [[9, 5, 1], [30, 20, 10, 2, 1], [50, 40, 30, 20]],
         ablation.PREVIOUS: [[1], [30, 20, 10, 2, 3], [50, 40, 30, 20]],
         "RBF kernel": [[1], [30, 20, 10, 2, 3], [50, 40, 1]],
     }
@@ -81,10 +83,10 @@ def test_the_report_counts_runs_that_never_found_the_optimum_as_infinite(
         _save_run(ablation, variant, "cifar10", seed, 5, ranks)
     ablation.main(["report", "--queries", "5"])
     lines = (tmp_path / "out.md").read_text().splitlines()
-    row = next(line for line in lines if "| default" in line)
+    row = next(line for line in lines if f"| {ablation.DEFAULT} |" in line)
     # Optimum at 3, 5 and never: median 5, capped mean (3 + 5 + 5) / 3; found 2 / 3;
     # top-10 at 2, 3 and never: median 3.
-    assert row == "| default | cifar10 | 3 | 5 | 4.3 | 2 / 3 | — | 3 | 0.100 |"
+    assert row == f"| {ablation.DEFAULT} | cifar10 | 3 | 5 | 4.3 | 2 / 3 | — | 3 | 0.100 |"
     # The previous default against the default, seed by seed: sooner in seed 0, later in
     # seed 1, a tie in seed 2.
     prev = next(line for line in lines if f"| {ablation.PREVIOUS}" in line)
@@ -98,13 +100,14 @@ def test_each_block_of_seeds_is_reported_apart(ablation: ModuleType, tmp_path: P
     (_, first_title, _), (held, held_title, _), (fresh, fresh_title, _) = ablation.SEED_BLOCKS
     runs = ((0, [30, 1]), (1, [20, 1]), (held, [50, 40, 30, 20]), (held + 1, [1]), (fresh, [1]))
     for seed, ranks in runs:
-        _save_run(ablation, "default", "cifar100", seed, 4, ranks)
+        _save_run(ablation, ablation.DEFAULT, "cifar100", seed, 4, ranks)
     ablation.main(["report", "--queries", "4"])
     text = (tmp_path / "out.md").read_text()
     head, rest = text.split(f"## Seeds {held}–{held + 1}: {held_title}")
     held_out, fresh_block = rest.split(f"## Seeds {fresh}–{fresh}: {fresh_title}")
     assert f"## Seeds 0–1: {first_title}" in head
     # Seeds 0 and 1 found the optimum at query 2; the held-out seeds never and at query 1.
-    assert "| default | cifar100 | 2 | 2 | 2.0 | 2 / 2 | — | 2 | 0.100 |" in head
-    assert "| default | cifar100 | 2 | >4 | 2.5 | 1 / 2 | — | >4 | 0.100 |" in held_out
-    assert "| default | cifar100 | 1 | 1 | 1.0 | 1 / 1 | — | 1 | 0.100 |" in fresh_block
+    row = f"| {ablation.DEFAULT} | cifar100 |"
+    assert f"{row} 2 | 2 | 2.0 | 2 / 2 | — | 2 | 0.100 |" in head
+    assert f"{row} 2 | >4 | 2.5 | 1 / 2 | — | >4 | 0.100 |" in held_out
+    assert f"{row} 1 | 1 | 1.0 | 1 / 1 | — | 1 | 0.100 |" in fresh_block
