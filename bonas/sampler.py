@@ -6,6 +6,7 @@ space, and hands the numerical work to the layers below (encoding → surrogate 
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
@@ -35,6 +36,8 @@ _MAX_SPREAD = 16
 _WARM_STARTS = ("synflow",)
 # Cells a proxy scores on a space that cannot be listed (its best make the warm-start pool).
 _WARM_SAMPLE = 2000
+# The default prior_weight with the log-EI acquisitions (benchmarks/results/zero_cost.md).
+_PRIOR_WEIGHT = 5.0
 
 
 @dataclass(frozen=True)
@@ -55,7 +58,9 @@ class BONASSampler(SpaceSampler):
     the cell that maximizes the acquisition among the canonical classes not yet taken. Where
     the space can be enumerated (NB201), every class is scored; otherwise candidates come from
     mutations of the best cells plus random ones. Every other model-based trial is a local
-    step that looks only one move from the best cell so far (``local_every``).
+    step that looks only one move from the best cell so far (``local_every``). On NB201 a
+    zero-cost proxy (synflow) picks half the startup cells and then weighs on the acquisition
+    as a fading prior while it agrees with the values seen (``warm_start``, ``prior_weight``).
 
     The objective asks for the cell with ``arch = space.suggest(trial)``.
 
@@ -88,6 +93,15 @@ class BONASSampler(SpaceSampler):
         n_warm_start: Startup trials the proxy picks, at most ``n_startup_trials``; default:
             half of them, rounded up (5 of 10).
         warm_start_pool: Size of the proxy's top list they are drawn from.
+        prior_weight: How much the warm-start proxy also steers the model-based trials, as a
+            prior on the acquisition (πBO, Hvarfner et al. 2022): each candidate's log-EI gets
+            ``prior_weight × ρ⁺ / n × z``, with ``z`` the normal score of the candidate's
+            proxy rank, ``n`` the model-based trials so far (the prior fades as data comes
+            in) and ``ρ⁺`` the proxy's Spearman correlation with the values seen so far, or 0
+            where it is not positive (a proxy the data contradict is ignored). ``0``: the
+            proxy picks startup cells only. Default (``None``): 5 with the
+            log-EI acquisitions, 0 with UCB and Thompson sampling, whose values are not on a
+            log scale. No effect without a warm start.
         candidate_search: Where the acquisition looks. ``"enumerate"`` scores every untaken
             canonical class (enumerable spaces only); ``"mutation"`` scores the mutations of
             the best cells found so far plus random cells (BANANAS' acquisition search);
@@ -139,6 +153,7 @@ class BONASSampler(SpaceSampler):
         warm_start: str | Callable[[list[Any]], Any] | None = "auto",
         n_warm_start: int | None = None,
         warm_start_pool: int = 100,
+        prior_weight: float | None = None,
         candidate_search: CandidateSearch = "auto",
         candidate_kwargs: dict[str, Any] | None = None,
         local_every: int = 2,
@@ -164,6 +179,7 @@ class BONASSampler(SpaceSampler):
                 f"Got {n_startup_trials!r} instead."
             )
         self._check_warm_start(warm_start, n_warm_start, warm_start_pool, n_startup_trials)
+        self._prior_weight = self._check_prior_weight(prior_weight, acquisition)
         if isinstance(local_every, bool) or not isinstance(local_every, int) or local_every < 0:
             raise ConfigurationError(
                 "The 'local_every' parameter of BONASSampler must be an int >= 0 (0: no local "
@@ -189,7 +205,12 @@ class BONASSampler(SpaceSampler):
         self._proxy = self._resolve_warm_start(warm_start)  # None, "synflow" or a callable
         self.n_warm_start = (n_startup_trials + 1) // 2 if n_warm_start is None else n_warm_start
         self.warm_start_pool = warm_start_pool
+        self.prior_weight = prior_weight
         self._warm_pool: tuple[list[Any], list[str]] | None = None  # the proxy's top classes
+        # The proxy's reference cells, keys and scores; its scores by key; theirs sorted.
+        self._proxy_ref: tuple[list[Any], list[str], np.ndarray] | None = None
+        self._proxy_memo: dict[str, float] = {}
+        self._proxy_sorted = np.zeros(0)
         self.candidate_search = candidate_search
         self.candidate_kwargs = dict(candidate_kwargs or {})
         self.local_every = local_every
@@ -255,6 +276,29 @@ class BONASSampler(SpaceSampler):
         if warm_start == "auto":
             return "synflow" if self._is_nb201() else None
         return warm_start
+
+    @staticmethod
+    def _check_prior_weight(prior_weight: Any, acquisition: str) -> float:
+        """``prior_weight`` as a number, the default resolved for ``acquisition``."""
+        log_scale = acquisition in ("logei", "noisy_logei")
+        if prior_weight is None:
+            return _PRIOR_WEIGHT if log_scale else 0.0
+        if (
+            isinstance(prior_weight, bool)
+            or not isinstance(prior_weight, (int, float))
+            or not 0 <= prior_weight < float("inf")
+        ):
+            raise ConfigurationError(
+                "The 'prior_weight' parameter of BONASSampler must be a finite number >= 0 "
+                f"(0: no prior) or None. Got {prior_weight!r} instead."
+            )
+        if prior_weight > 0 and not log_scale:
+            raise ConfigurationError(
+                f"The 'prior_weight' parameter of BONASSampler is {prior_weight!r}, but the "
+                f"acquisition {acquisition!r} is not on a log scale, so a prior cannot be added "
+                "to it. Use acquisition='logei' or 'noisy_logei', or prior_weight=0."
+            )
+        return float(prior_weight)
 
     def _check_warm_start(
         self, warm_start: Any, n_warm_start: Any, pool: Any, n_startup_trials: int
@@ -349,8 +393,17 @@ class BONASSampler(SpaceSampler):
 
     def _warm_start_pool(self) -> tuple[list[Any], list[str]]:
         """The proxy's ``warm_start_pool`` best classes (one cell each) and their keys."""
-        if self._warm_pool is not None:
-            return self._warm_pool
+        if self._warm_pool is None:
+            cells, keys, scores = self._proxy_reference()
+            top = np.argsort(-scores, kind="stable")[: self.warm_start_pool]
+            self._warm_pool = ([cells[i] for i in top], [keys[i] for i in top])
+        return self._warm_pool
+
+    def _proxy_reference(self) -> tuple[list[Any], list[str], np.ndarray]:
+        """The cells the proxy is scored on once: one per class of an enumerable space, else
+        ``_WARM_SAMPLE`` sampled cells (distinct classes); their keys and scores."""
+        if self._proxy_ref is not None:
+            return self._proxy_ref
         if self.space.is_enumerable:
             pool = class_pool(self.space)
             cells, keys = list(pool.representatives), list(pool.index)  # both in class order
@@ -358,32 +411,77 @@ class BONASSampler(SpaceSampler):
             rng = np.random.default_rng(np.random.SeedSequence([self._seed, 13]))
             by_key = {self.space.canonical(a): a for a in self.space.sample(_WARM_SAMPLE, rng)}
             cells, keys = list(by_key.values()), list(by_key)
+        scores = self._proxy_scores(cells, keys)
+        self._proxy_ref = (cells, keys, scores)
+        self._proxy_memo = dict(zip(keys, scores.tolist(), strict=True))
+        self._proxy_sorted = np.sort(scores)
+        return self._proxy_ref
+
+    def _proxy_scores(self, cells: list[Any], keys: list[str]) -> np.ndarray:
+        """The proxy's score of each of ``cells`` (whose canonical keys are ``keys``)."""
         if self._proxy == "synflow":
             from bonas.nb201.proxies import synflow_table
 
             table = synflow_table()
-            scores = np.array([table[key] for key in keys])
-        else:
-            assert callable(self._proxy)
-            name = getattr(self._proxy, "__name__", type(self._proxy).__name__)
-            returned = self._proxy(cells)
-            try:
-                scores = np.asarray(returned, dtype=float)
-            except (TypeError, ValueError):
-                raise ConfigurationError(
-                    f"The 'warm_start' proxy {name} of BONASSampler must return one number per "
-                    f"cell. Got {type(returned).__name__} {str(returned)[:80]!r}."
-                ) from None
-            if scores.shape != (len(cells),) or not np.all(np.isfinite(scores)):
-                raise ConfigurationError(
-                    f"The 'warm_start' proxy {name} of BONASSampler must return one finite "
-                    f"score per cell: {len(cells)} for the {len(cells)} cells it was given. "
-                    f"Got an array of shape {scores.shape}"
-                    f"{'' if scores.shape != (len(cells),) else ' with NaN or inf in it'}."
-                )
-        top = np.argsort(-scores, kind="stable")[: self.warm_start_pool]
-        self._warm_pool = ([cells[i] for i in top], [keys[i] for i in top])
-        return self._warm_pool
+            return np.array([table[key] for key in keys])
+        assert callable(self._proxy)
+        name = getattr(self._proxy, "__name__", type(self._proxy).__name__)
+        returned = self._proxy(cells)
+        try:
+            scores = np.asarray(returned, dtype=float)
+        except (TypeError, ValueError):
+            raise ConfigurationError(
+                f"The 'warm_start' proxy {name} of BONASSampler must return one number per "
+                f"cell. Got {type(returned).__name__} {str(returned)[:80]!r}."
+            ) from None
+        if scores.shape != (len(cells),) or not np.all(np.isfinite(scores)):
+            raise ConfigurationError(
+                f"The 'warm_start' proxy {name} of BONASSampler must return one finite "
+                f"score per cell: {len(cells)} for the {len(cells)} cells it was given. "
+                f"Got an array of shape {scores.shape}"
+                f"{'' if scores.shape != (len(cells),) else ' with NaN or inf in it'}."
+            )
+        return scores
+
+    def _proxy_normal_scores(self, archs: Sequence[Any], keys: Sequence[str]) -> np.ndarray:
+        """The proxy's view of ``archs`` as normal scores: Φ⁻¹ of each cell's rank among the
+        reference cells' proxy scores (the copula of the targets, applied to the proxy), so
+        that its scale does not matter. Cells outside the reference are scored and kept."""
+        self._proxy_reference()
+        memo = self._proxy_memo
+        missing = [i for i, key in enumerate(keys) if key not in memo]
+        if missing:
+            fresh = self._proxy_scores([archs[i] for i in missing], [keys[i] for i in missing])
+            memo.update(zip((keys[i] for i in missing), fresh.tolist(), strict=True))
+        from scipy.special import ndtri
+
+        ref = self._proxy_sorted
+        scores = np.array([memo[key] for key in keys])
+        low = np.searchsorted(ref, scores, side="left")
+        high = np.searchsorted(ref, scores, side="right")
+        return np.asarray(ndtri((low + high + 1) / (2 * len(ref) + 2)), dtype=np.float64)
+
+    def _prior_term(
+        self, state: SearchState, archs: Sequence[Any], keys: Sequence[str]
+    ) -> np.ndarray | None:
+        """What the proxy adds to the candidates' log-acquisition (πBO): ``prior_weight`` ×
+        max(0, the proxy's rank correlation with the values seen so far) / (model-based
+        trials so far) × the candidates' normal scores; ``None`` when that weight is 0."""
+        if self._proxy is None or self._prior_weight == 0 or len(state.values) < 3:
+            return None
+        from scipy.stats import spearmanr
+
+        seen = self._proxy_normal_scores(
+            state.archs, [self.space.canonical(a) for a in state.archs]
+        )
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # constant input: NaN, handled below
+            rho = float(spearmanr(seen, state.values)[0])
+        if not rho > 0:  # NaN (constant values or scores) counts as no agreement
+            return None
+        n_model = max(1, len(state.values) - self.n_startup_trials + 1)
+        weight = self._prior_weight * rho / n_model
+        return weight * self._proxy_normal_scores(archs, keys)
 
     def _next_ranked(self, ranking: _Ranking, state: SearchState, rng: np.random.Generator) -> Any:
         """Propose again after another worker took the cell: no refit (trials finished since
@@ -474,6 +572,9 @@ class BONASSampler(SpaceSampler):
             surrogate = refit(np.vstack([X, X_pend]), np.concatenate([y, believed]))
         acq = self._acquisition_function(surrogate, X, y, rng)
         scores = score_chunked(acq, X_cand, chunk_size=self.candidate_chunk_size)
+        prior = self._prior_term(state, cand_archs, keys)
+        if prior is not None:
+            scores = scores + prior
         best = argmax_scores(scores, rng=rng)
         order = [best, *(int(i) for i in np.argsort(-scores, kind="stable") if i != best)]
         self._ranking = _Ranking(number, cand_archs, keys, order)

@@ -239,6 +239,11 @@ def test_nb101_cell_space_proposes_valid_distinct_cells() -> None:
         ({"warm_start": len, "n_warm_start": 11}, "'n_warm_start'"),
         ({"warm_start": len, "n_warm_start": 3, "n_startup_trials": 2}, "'n_warm_start'"),
         ({"warm_start": len, "warm_start_pool": 0}, "'warm_start_pool'"),
+        ({"prior_weight": -1.0}, "'prior_weight'.*finite number >= 0"),
+        ({"prior_weight": math.inf}, "'prior_weight'.*finite number >= 0"),
+        ({"prior_weight": "high"}, "'prior_weight'.*Got 'high'"),
+        ({"prior_weight": True}, "'prior_weight'"),
+        ({"prior_weight": 1.0, "acquisition": "ucb"}, "'prior_weight'.*not on a log scale"),
     ],
 )
 def test_bad_configuration_is_a_clear_error(kwargs: dict[str, object], match: str) -> None:
@@ -359,7 +364,7 @@ def test_warm_start_draws_the_first_trials_from_the_proxys_top(
         proxy.calls = 0
         sampler = BONASSampler(
             space, seed=seed, n_startup_trials=6, warm_start=proxy, n_warm_start=4,
-            warm_start_pool=30,
+            warm_start_pool=30, prior_weight=0,
         )  # fmt: skip
         study = _study(sampler)
         study.optimize(lambda t: score(space.suggest(t)), n_trials=8)
@@ -436,3 +441,56 @@ def test_a_proxy_with_bad_scores_is_a_clear_error(proxy: Callable[[Any], Any], g
     study = _study(BONASSampler(SPACE, seed=0, warm_start=proxy))
     with pytest.raises(ConfigurationError, match=f"'warm_start' proxy .*{got}"):
         study.optimize(NB201Benchmark("cifar10").objective, n_trials=2)
+
+
+def _oracle(sign: float) -> Callable[[list[Any]], list[float]]:
+    """A proxy that knows the cifar10 table (``sign`` 1) or points the other way (-1)."""
+    bench = NB201Benchmark("cifar10")
+    return lambda cells: [sign * bench.mean_accuracy(c) for c in cells]
+
+
+def _nb201_run(**options: Any) -> list[str]:
+    bench = NB201Benchmark("cifar10")
+    # 5 random trials: the first model-based trial is a global one (5 finished is odd).
+    study = _study(BONASSampler(SPACE, seed=0, n_startup_trials=5, **options))
+    study.optimize(bench.objective, n_trials=9)
+    return _classes(study)
+
+
+def test_a_prior_that_agrees_with_the_data_steers_the_model_based_trials() -> None:
+    """πBO: with a proxy that ranks cells as the objective does, a large ``prior_weight``
+    makes the first model-based trial the proxy's best untaken class, the optimum here."""
+    bench = NB201Benchmark("cifar10")
+    optimum = SPACE.canonical(bench.optimum[0])
+    steered = _nb201_run(warm_start=_oracle(1.0), n_warm_start=0, prior_weight=1000.0)
+    plain = _nb201_run(warm_start=_oracle(1.0), n_warm_start=0, prior_weight=0)
+    assert steered[:5] == plain[:5]  # the random start is the same
+    assert steered[5] == optimum
+    assert plain[5:] != steered[5:]
+
+
+def test_a_prior_that_the_data_contradict_is_ignored() -> None:
+    """A proxy whose ranks correlate negatively with the values seen gets no weight: the
+    trials are those of ``prior_weight=0``."""
+    contrary = _nb201_run(warm_start=_oracle(-1.0), n_warm_start=0, prior_weight=1000.0)
+    assert contrary == _nb201_run(warm_start=_oracle(-1.0), n_warm_start=0, prior_weight=0)
+
+
+def test_the_prior_scores_mutation_candidates_on_a_space_that_cannot_be_listed() -> None:
+    """On NB101 the mutation candidates outside the 2,000 reference cells are scored by the
+    proxy as they come (memoized), and the study still proposes distinct valid cells."""
+    proxy = _CountingProxy(NB101, "conv3x3-bn-relu")
+    runs = {}
+    for weight in (0.0, 50.0):
+        proxy.calls = 0
+        sampler = BONASSampler(
+            NB101, seed=0, n_startup_trials=5, warm_start=proxy, prior_weight=weight
+        )
+        study = _study(sampler)
+        study.optimize(lambda t: _nb101_score(NB101.suggest(t)), n_trials=12)
+        cells = [NB101.from_params(t.params) for t in study.trials]
+        assert len({NB101.canonical(c) for c in cells}) == 12
+        runs[weight] = (proxy.calls, [NB101.canonical(c) for c in cells])
+    assert runs[0.0][0] == 1  # the reference cells only
+    assert runs[50.0][0] > 1  # and the candidates, as they come
+    assert runs[0.0][1][:5] == runs[50.0][1][:5]
