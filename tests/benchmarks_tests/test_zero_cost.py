@@ -61,6 +61,9 @@ def test_report_pairs_runs_by_seed(
         ("no warm start", 1): [5] * 100,  # never
         ("synflow, 5 of 10 startup trials", 0): [1],  # sooner
         ("synflow, 5 of 10 startup trials", 1): [5, 5, 1],  # sooner
+        # Against the 5-of-10 start: later in seed 0, sooner in seed 1.
+        ("synflow, 5 of 10 and prior (weight 5)", 0): [5, 1],
+        ("synflow, 5 of 10 and prior (weight 5)", 1): [5, 1],
     }
     for (variant, seed), ranks in runs.items():
         record = {
@@ -75,7 +78,12 @@ def test_report_pairs_runs_by_seed(
     text = (tmp_path / "zero_cost.md").read_text()
     assert "| cifar10 | no warm start | 2 | >100 | 51.0 | 1 / 2 | 1 | — |" in text
     assert (
-        "| cifar10 | synflow, 5 of 10 startup trials | 2 | 2 | 2.0 | 2 / 2 | 2 | 2 / 0 |" in text
+        "| cifar10 | synflow, 5 of 10 startup trials | 2 | 2 | 2.0 | 2 / 2 | 2 "
+        "| 2 / 0 (no warm start) |" in text
+    )
+    assert (
+        "| cifar10 | synflow, 5 of 10 and prior (weight 5) | 2 | 2 | 2.0 | 2 / 2 | 2 "
+        "| 1 / 1 (synflow, 5 of 10 startup trials) |" in text
     )
 
 
@@ -102,3 +110,20 @@ def test_run_writes_the_missing_records_only(
     assert "0 runs to do" in capsys.readouterr().out
     with pytest.raises(SystemExit, match="unknown variants"):
         zero_cost.main([*args, "--variants", "no warm start;lucky start"])
+
+
+def test_the_prior_variant_is_the_default_on_nb201(load_benchmark: Loader) -> None:
+    """The variant with the prior is what ``BONASSampler(NB201Space())`` does: same trials."""
+    import optuna
+
+    from bonas import NB201Benchmark
+
+    zero_cost = load_benchmark("zero_cost")
+    bench = NB201Benchmark("cifar100")
+    runs = []
+    for options in ({}, zero_cost.VARIANTS["synflow, 5 of 10 and prior (weight 5)"]):
+        sampler = BONASSampler(NB201Space(), seed=2, **options)
+        study = optuna.create_study(direction="maximize", sampler=sampler)
+        study.optimize(bench.objective, n_trials=14)
+        runs.append([t.params for t in study.trials])
+    assert runs[0] == runs[1]
