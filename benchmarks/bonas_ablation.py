@@ -16,9 +16,9 @@ the median queries to a top-10 cell, and the median seconds per suggestion, for 
 seeds in ``SEED_BLOCKS`` apart: seeds 0–19 chose the previous default, 20–59 are held out from
 that choice, 60 up from the choice of local steps too.
 
-Every variant runs without a warm start (``warm_start=None``: 10 random startup cells), so that
-the model, the encoding and the acquisition are compared on their own; the default's synflow
-warm start, which changes only the startup, is measured on top of it by ``zero_cost.py``.
+Every variant runs without a warm start (``warm_start=None``: 10 random startup cells, no
+synflow prior), so that the model, the encoding and the acquisition are compared on their own;
+the default's synflow warm start and prior are measured on top of it by ``zero_cost.py``.
 """
 
 from __future__ import annotations
@@ -237,9 +237,9 @@ def cmd_report(ns: argparse.Namespace) -> None:
         "two-sided sign test at 5 %, 15 of 20 decided seeds, 12 of 15 or 9 of 10); the "
         f"baseline of “{PREVIOUS}” is “{DEFAULT}”, that of every other variant is "
         f"“{PREVIOUS}”, of which it changes one option; s/suggestion = median over all "
-        "suggestions of all runs. Every run starts from 10 random cells (`warm_start=None`): "
-        "this compares the model-based search; the default's synflow warm start changes only "
-        "the startup and is measured in `zero_cost.md`.",
+        "suggestions of all runs. Every run starts from 10 random cells (`warm_start=None`, "
+        "so no synflow prior either): this compares the model-based search; the default's "
+        "synflow warm start and prior are measured in `zero_cost.md`.",
     ]
     ends = [first for first, _, _ in SEED_BLOCKS[1:]] + [np.inf]
     for (first, title, text), end in zip(SEED_BLOCKS, ends, strict=True):
