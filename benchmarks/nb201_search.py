@@ -35,9 +35,9 @@ CHECKPOINTS = (10, 25, 50, 100, 150, 200)
 #: The searchers of the grid. Optuna's samplers run with the options a user would pick
 #: (multivariate TPE; GPSampler with its defaults, as in ../shared/NB201_FACTS.md);
 #: "bonas" is BONASSampler as `bonas search` builds it (on NB201 its synflow warm start draws 5
-#: of the 10 startup trials from synflow's top 100 classes); "bonas-cold" is the same without
-#: the warm start; "botorch-loop" is no sampler but the hand-written BoTorch loop of
-#: plain_botorch.py.
+#: of the 10 startup trials from synflow's top 100 classes, then synflow is a πBO prior);
+#: "bonas-cold" is the same without the warm start and prior; "botorch-loop" is no sampler but
+#: the hand-written BoTorch loop of plain_botorch.py.
 STRATEGIES = (
     "bonas",
     "bonas-cold",

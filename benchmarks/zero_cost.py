@@ -1,4 +1,4 @@
-"""Synflow on NB201: how well it ranks cells, and what a synflow warm start does to a search.
+"""Synflow on NB201: how well it ranks cells, and what its warm start and prior do to a search.
 
     python benchmarks/zero_cost.py run --seeds 30 --jobs 2
     python benchmarks/zero_cost.py run --landscapes cifar10-swapped,cifar100-swapped --seeds 20

@@ -99,8 +99,8 @@ def _random_search(space: SearchSpace[Any], *, seed: int, mode: str) -> BaseSamp
 
 #: Sampler name → factory. ``bonas``: :class:`~bonas.sampler.BONASSampler` (GP on the path +
 #: adjacency encoding, log-EI; noisy log-EI in ``"noisy"`` mode; on NB201 the synflow warm
-#: start); ``bonas-cold``: the same without a warm start (every startup cell random);
-#: ``bananas``:
+#: start and prior); ``bonas-cold``: the same without a warm start (every startup cell random,
+#: no prior); ``bananas``:
 #: :meth:`~bonas.sampler.BONASSampler.bananas`; ``tpe``, ``gp`` and
 #: ``random``: Optuna's TPESampler, GPSampler and RandomSampler; ``evolution``, ``local``,
 #: ``reinforce`` and ``random-search``: the NAS baselines of :mod:`bonas.samplers`.
