@@ -6,7 +6,8 @@
   cell of a trial, trains it, reports the validation accuracy after every epoch and lets
   Optuna's pruners stop it.
 * :mod:`bonas.nb201.proxies`: :func:`synflow`, a zero-cost score of a cell from its untrained
-  network, which ``BONASSampler(warm_start="synflow")`` uses to pick its first cells.
+  network, which ``BONASSampler`` on NB201 uses by default to pick half its first cells and
+  as a prior afterwards (``warm_start``, ``prior_weight``).
 * :mod:`bonas.nb201.digits`: scikit-learn's 8×8 digits and a network sized for them, for a
   search that runs in minutes on a laptop (``bonas search digits``).
 
