@@ -207,10 +207,9 @@ class BONASSampler(SpaceSampler):
         self.warm_start_pool = warm_start_pool
         self.prior_weight = prior_weight
         self._warm_pool: tuple[list[Any], list[str]] | None = None  # the proxy's top classes
-        # The proxy's reference cells, keys and scores; its scores by key; theirs sorted.
+        # The proxy's reference cells, keys and scores, and its scores by key.
         self._proxy_ref: tuple[list[Any], list[str], np.ndarray] | None = None
         self._proxy_memo: dict[str, float] = {}
-        self._proxy_sorted = np.zeros(0)
         self.candidate_search = candidate_search
         self.candidate_kwargs = dict(candidate_kwargs or {})
         self.local_every = local_every
@@ -414,7 +413,6 @@ class BONASSampler(SpaceSampler):
         scores = self._proxy_scores(cells, keys)
         self._proxy_ref = (cells, keys, scores)
         self._proxy_memo = dict(zip(keys, scores.tolist(), strict=True))
-        self._proxy_sorted = np.sort(scores)
         return self._proxy_ref
 
     def _proxy_scores(self, cells: list[Any], keys: list[str]) -> np.ndarray:
@@ -444,22 +442,18 @@ class BONASSampler(SpaceSampler):
         return scores
 
     def _proxy_normal_scores(self, archs: Sequence[Any], keys: Sequence[str]) -> np.ndarray:
-        """The proxy's view of ``archs`` as normal scores: Φ⁻¹ of each cell's rank among the
-        reference cells' proxy scores (the copula of the targets, applied to the proxy), so
-        that its scale does not matter. Cells outside the reference are scored and kept."""
-        self._proxy_reference()
+        """The proxy's view of ``archs`` as normal scores of their ranks among the reference
+        cells' proxy scores (the copula of the targets, applied to the proxy), so that its
+        scale does not matter. Cells outside the reference are scored and kept."""
+        from bonas.surrogates.transforms import normal_scores
+
+        _, _, reference = self._proxy_reference()
         memo = self._proxy_memo
         missing = [i for i, key in enumerate(keys) if key not in memo]
         if missing:
             fresh = self._proxy_scores([archs[i] for i in missing], [keys[i] for i in missing])
             memo.update(zip((keys[i] for i in missing), fresh.tolist(), strict=True))
-        from scipy.special import ndtri
-
-        ref = self._proxy_sorted
-        scores = np.array([memo[key] for key in keys])
-        low = np.searchsorted(ref, scores, side="left")
-        high = np.searchsorted(ref, scores, side="right")
-        return np.asarray(ndtri((low + high + 1) / (2 * len(ref) + 2)), dtype=np.float64)
+        return normal_scores(np.array([memo[key] for key in keys]), reference)
 
     def _prior_term(
         self, state: SearchState, archs: Sequence[Any], keys: Sequence[str]

@@ -8,11 +8,24 @@ import numpy as np
 
 from bonas.exceptions import ConfigurationError
 
-__all__ = ["TARGET_TRANSFORMS", "transform_targets"]
+__all__ = ["TARGET_TRANSFORMS", "normal_scores", "transform_targets"]
 
 
 def _identity(y: np.ndarray) -> np.ndarray:
     return y.astype(np.float64, copy=True)
+
+
+def normal_scores(values: np.ndarray, reference: np.ndarray) -> np.ndarray:
+    """Φ⁻¹ of each value's rank among ``reference`` (ties share their mean rank), scaled to
+    (0, 1) as rank / (len(reference) + 1): the Gaussian copula of ``reference``, applied to
+    ``values`` (which need not be in it). ``normal_scores(y, y)`` is the copula of ``y``."""
+    from scipy.special import ndtri
+
+    ref = np.sort(np.asarray(reference, dtype=np.float64))
+    values = np.asarray(values, dtype=np.float64)
+    # Among the reference: (values below) + (values below or equal) + 1, halved = mean rank.
+    twice_rank = np.searchsorted(ref, values, "left") + np.searchsorted(ref, values, "right") + 1
+    return np.asarray(ndtri(twice_rank / (2 * len(ref) + 2)), dtype=np.float64)
 
 
 def _copula(y: np.ndarray) -> np.ndarray:
@@ -23,11 +36,7 @@ def _copula(y: np.ndarray) -> np.ndarray:
     normal quantile function keep the order, bound the tail, and are invariant to any monotone
     change of the metric (as in HEBO, Cowen-Rivers et al. 2022).
     """
-    from scipy.special import ndtri
-    from scipy.stats import rankdata
-
-    ranks = rankdata(y, method="average")
-    return np.asarray(ndtri(ranks / (len(y) + 1)), dtype=np.float64)
+    return normal_scores(y, y)
 
 
 TARGET_TRANSFORMS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
