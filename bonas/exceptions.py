@@ -12,9 +12,11 @@ __all__ = [
     "ConfigurationError",
     "InvalidArchitectureError",
     "InvalidGraphError",
+    "MissingDependencyError",
     "NotFittedError",
     "SpaceTooLargeError",
     "StorageError",
+    "UsageError",
 ]
 
 
@@ -49,3 +51,13 @@ class BenchmarkDataError(BonasError, RuntimeError):
 class StorageError(BonasError, RuntimeError):
     """A study's storage cannot be opened or used: a bad URL, a database that cannot be reached
     or is locked, a missing driver. The message never holds the URL's password."""
+
+
+class MissingDependencyError(BonasError, ImportError):
+    """An optional dependency is not installed (matplotlib for plots, scikit-learn for the
+    digits data); the message names the ``pip install`` that brings it."""
+
+
+class UsageError(BonasError, ValueError):
+    """A command-line mistake the user fixes by changing the command; the message says what
+    to change (``bonas`` prints it on one line and exits with status 2)."""
