@@ -376,7 +376,7 @@ class BONASSampler(SpaceSampler):
         return np.stack([memo[a] for a in archs])
 
     # -- the search -----------------------------------------------------------------------
-    def _propose(self, state: SearchState, rng: np.random.Generator, trial: FrozenTrial) -> Any:
+    def propose(self, state: SearchState, rng: np.random.Generator, trial: FrozenTrial) -> Any:
         if len(state.values) < self.n_startup_trials:
             started = len(state.values) + len(state.pending)
             if self._proxy is not None and started < self.n_warm_start:
@@ -384,7 +384,7 @@ class BONASSampler(SpaceSampler):
                 free = [i for i, key in enumerate(keys) if key not in state.taken]
                 if free:
                     return archs[free[int(rng.integers(len(free)))]]
-            return self._random_untaken(state, rng, uniform_over="classes")
+            return self.random_untaken(state, rng, uniform_over="classes")
         ranking = self._ranking
         if ranking is not None and ranking.trial == trial.number:
             return self._next_ranked(ranking, state, rng)
@@ -484,7 +484,7 @@ class BONASSampler(SpaceSampler):
         contest spread out instead of colliding again."""
         free = [i for i in ranking.order if ranking.keys[i] not in state.taken]
         if not free:
-            return self._exhausted(rng)
+            return self.exhausted(rng)
         k = min(len(free), len(state.pending) + 1, _MAX_SPREAD)
         return ranking.archs[free[int(rng.integers(k))]]
 
@@ -543,8 +543,8 @@ class BONASSampler(SpaceSampler):
         cand_archs, X_cand, keys = self._candidates(state, rng)
         if not cand_archs:
             # Every mutation of the best cells is taken (or the space is used up, which
-            # _random_untaken reports).
-            return self._random_untaken(state, rng)
+            # random_untaken reports).
+            return self.random_untaken(state, rng)
         X = self._encode(state.archs)
         y = transform_targets(np.asarray(state.values), self.target_transform)
         fitted_on = tuple(state.numbers)

@@ -9,7 +9,7 @@ trial, works on any Optuna storage and replays exactly from its ``seed``:
 * :class:`REINFORCESampler`: a REINFORCE controller (Williams, 1992; as in NAS-Bench-201);
 * :class:`LocalSearchSampler`: local search with restarts (White et al., UAI 2021).
 
-:class:`SpaceSampler` holds what they share; a new strategy implements ``_propose``.
+:class:`SpaceSampler` holds what they share; a new strategy implements ``propose``.
 """
 
 from __future__ import annotations

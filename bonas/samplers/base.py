@@ -14,7 +14,7 @@ differs between strategies is only how the next cell is chosen; this module hold
   wins among trials still choosing);
 * the fall-back to the independent sampler for foreign parameters, with a logged reason.
 
-A strategy subclasses :class:`SpaceSampler` and implements :meth:`SpaceSampler._propose`.
+A strategy subclasses :class:`SpaceSampler` and implements :meth:`SpaceSampler.propose`.
 """
 
 from __future__ import annotations
@@ -110,7 +110,7 @@ class SearchState:
 class Proposal:
     """A proposed cell and the trial system attributes to record with it.
 
-    :meth:`SpaceSampler._propose` returns either a bare cell or a ``Proposal``; the attributes
+    :meth:`SpaceSampler.propose` returns either a bare cell or a ``Proposal``; the attributes
     (JSON-serializable values) are written on the trial once its reservation holds, e.g. the
     parent of an evolved cell.
     """
@@ -165,12 +165,12 @@ class SpaceSampler(BaseSampler, abc.ABC):
     """Base class of the Optuna samplers that propose whole cells of a bonas search space.
 
     For each trial, :meth:`sample_relative` reads the study into a :class:`SearchState`, asks
-    :meth:`_propose` for a cell whose canonical class is not taken, records it on the trial and
+    :meth:`propose` for a cell whose canonical class is not taken, records it on the trial and
     makes sure no other worker reserved the same class first. The objective asks for the cell
     with ``arch = space.suggest(trial)``; parameters outside the space go to the independent
     sampler. Enqueued trials (``study.enqueue_trial``) are evaluated as given.
 
-    Subclasses implement :meth:`_propose` and may read the helpers :meth:`_random_untaken`,
+    Subclasses implement :meth:`propose` and may read the helpers :meth:`random_untaken`,
     :meth:`_warn_once` and :meth:`read_trials`.
 
     Args:
@@ -229,7 +229,7 @@ class SpaceSampler(BaseSampler, abc.ABC):
 
     # -- the strategy ---------------------------------------------------------------------
     @abc.abstractmethod
-    def _propose(self, state: SearchState, rng: np.random.Generator, trial: FrozenTrial) -> Any:
+    def propose(self, state: SearchState, rng: np.random.Generator, trial: FrozenTrial) -> Any:
         """Return the next cell (or a :class:`Proposal`) given what the study holds.
 
         The cell's canonical class should not be in ``state.taken``; draw every random choice
@@ -405,9 +405,9 @@ class SpaceSampler(BaseSampler, abc.ABC):
         for attempt in range(_MAX_RESERVATION_TRIES + _MAX_RANDOM_TRIES):
             # After a few lost contests, a random untaken class: cheap, and unlikely to collide.
             if attempt < _MAX_RESERVATION_TRIES:
-                proposal = self._propose(state, rng, trial)
+                proposal = self.propose(state, rng, trial)
             else:
-                proposal = self._random_untaken(state, rng)
+                proposal = self.random_untaken(state, rng)
             if isinstance(proposal, Proposal):
                 arch, attrs = proposal.arch, proposal.system_attrs
             else:
@@ -473,7 +473,7 @@ class SpaceSampler(BaseSampler, abc.ABC):
             time.sleep(_CONTEST_POLL_S)
 
     # -- helpers for strategies -----------------------------------------------------------
-    def _random_untaken(
+    def random_untaken(
         self,
         state: SearchState,
         rng: np.random.Generator,
@@ -493,22 +493,22 @@ class SpaceSampler(BaseSampler, abc.ABC):
             if uniform_over == "classes":
                 free = [i for key, i in pool.index.items() if key not in state.taken]
                 if not free:
-                    return self._exhausted(rng)
+                    return self.exhausted(rng)
                 return pool.representatives[free[int(rng.integers(len(free)))]]
             free_class = np.ones(len(pool.representatives), dtype=bool)
             free_class[[pool.index[k] for k in state.taken if k in pool.index]] = False
             free_cells = np.flatnonzero(free_class[pool.class_of])
             if len(free_cells) == 0:
-                return self._exhausted(rng)
+                return self.exhausted(rng)
             return pool.cells[int(free_cells[rng.integers(len(free_cells))])]
         canonical = self.space.canonical
         for _ in range(_SAMPLE_ROUNDS):
             for arch in self.space.sample(_SAMPLE_BATCH, rng):
                 if canonical(arch) not in state.taken:
                     return arch
-        return self._exhausted(rng)
+        return self.exhausted(rng)
 
-    def _exhausted(self, rng: np.random.Generator) -> Any:
+    def exhausted(self, rng: np.random.Generator) -> Any:
         self._warn_once(
             "exhausted",
             f"Every canonical class of the space has been evaluated or is running (or none was "

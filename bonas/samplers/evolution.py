@@ -117,9 +117,9 @@ class EvolutionSampler(SpaceSampler):
         n = len(state.archs)
         return list(range(max(0, n - self.population_size), n))
 
-    def _propose(self, state: SearchState, rng: np.random.Generator, trial: FrozenTrial) -> Any:
+    def propose(self, state: SearchState, rng: np.random.Generator, trial: FrozenTrial) -> Any:
         if len(state.values) < self.n_startup_trials:
-            return self._random_untaken(state, rng)
+            return self.random_untaken(state, rng)
         members = self.population(state)
         size = min(self.tournament_size, len(members))
         canonical = self.space.canonical
@@ -134,4 +134,4 @@ class EvolutionSampler(SpaceSampler):
             if children:
                 child = children[int(rng.integers(len(children)))]
                 return Proposal(child, {PARENT_ATTR: state.numbers[parent]})
-        return self._random_untaken(state, rng)
+        return self.random_untaken(state, rng)

@@ -92,7 +92,7 @@ class LocalSearchSampler(SpaceSampler):
             )
         self.n_init = n_init
 
-    def _propose(self, state: SearchState, rng: np.random.Generator, trial: FrozenTrial) -> Any:
+    def propose(self, state: SearchState, rng: np.random.Generator, trial: FrozenTrial) -> Any:
         canonical = self.space.canonical
         evaluated: dict[int, _Evaluated] = {}  # trial number → its cell and value
         best_of_class: dict[str, _Evaluated] = {}
@@ -116,7 +116,7 @@ class LocalSearchSampler(SpaceSampler):
             return Proposal(arch, {LOCAL_SEARCH_ATTR: attr})
 
         if len(init) < self.n_init or not starts:
-            return tagged(self._random_untaken(state, rng), "init")
+            return tagged(self.random_untaken(state, rng), "init")
         pending = {canonical(arch) for arch in state.pending}
         center = max(starts, key=lambda e: (e.value, -e.number))
         while True:
@@ -132,5 +132,5 @@ class LocalSearchSampler(SpaceSampler):
                 center = best  # the values rise strictly along the walk, so it ends
                 continue
             if keys & pending:
-                return tagged(self._random_untaken(state, rng), "explore")
-            return tagged(self._random_untaken(state, rng), "init", run_=run + 1)
+                return tagged(self.random_untaken(state, rng), "explore")
+            return tagged(self.random_untaken(state, rng), "init", run_=run + 1)

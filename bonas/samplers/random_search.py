@@ -83,5 +83,5 @@ class RandomSearchSampler(SpaceSampler):
             )
         self.uniform_over: UniformOver = uniform_over
 
-    def _propose(self, state: SearchState, rng: np.random.Generator, trial: FrozenTrial) -> Any:
-        return self._random_untaken(state, rng, uniform_over=self.uniform_over)
+    def propose(self, state: SearchState, rng: np.random.Generator, trial: FrozenTrial) -> Any:
+        return self.random_untaken(state, rng, uniform_over=self.uniform_over)

@@ -213,7 +213,7 @@ class REINFORCESampler(SpaceSampler):
         return _PolicyState(logits, m, v, numerator, denominator)
 
     # -- the proposal ---------------------------------------------------------------------
-    def _propose(self, state: SearchState, rng: np.random.Generator, trial: FrozenTrial) -> Any:
+    def propose(self, state: SearchState, rng: np.random.Generator, trial: FrozenTrial) -> Any:
         probs = self._probabilities(self._policy(state).logits)
         canonical = self.space.canonical
         n_drawn = 0
@@ -239,7 +239,7 @@ class REINFORCESampler(SpaceSampler):
             "of a new class (the policy has converged on evaluated cells); it takes a random "
             "untaken cell instead (logged once).",
         )
-        return self._random_untaken(state, rng)
+        return self.random_untaken(state, rng)
 
 
 def _choices(name: str, dist: Any) -> list[Any]:
