@@ -7,7 +7,7 @@ makes ``study.optimize`` stop with an ``AssertionError`` and leaves the trial RU
 and an exception (a crashed training run, an enqueued cell outside the space) stops the study
 unless ``catch=`` lists it. A guarded objective turns each of these into a FAIL trial whose user
 attribute :data:`FAIL_REASON_ATTR` says what happened, logs it, and lets the study go on.
-:class:`~bonas.sampler.BONASSampler` never learns from FAIL trials and retries a class at most
+:class:`~bonas.samplers.BONASSampler` never learns from FAIL trials and retries a class at most
 ``max_retries`` times.
 """
 

@@ -32,7 +32,7 @@ class SamplerFactory(Protocol):
 def _bonas(
     space: SearchSpace[Any], *, seed: int, mode: str, warm_start: str | None = "auto"
 ) -> BaseSampler:
-    from bonas.sampler import BONASSampler
+    from bonas.samplers import BONASSampler
 
     # With noisy values the incumbent of log-EI is the best posterior mean, not the luckiest draw.
     if mode == "noisy":
@@ -45,7 +45,7 @@ def _bonas_cold(space: SearchSpace[Any], *, seed: int, mode: str) -> BaseSampler
 
 
 def _bananas(space: SearchSpace[Any], *, seed: int, mode: str) -> BaseSampler:
-    from bonas.sampler import BONASSampler
+    from bonas.samplers import BONASSampler
 
     return BONASSampler.bananas(space, seed=seed)
 
@@ -97,11 +97,11 @@ def _random_search(space: SearchSpace[Any], *, seed: int, mode: str) -> BaseSamp
     return RandomSearchSampler(space, seed=seed)
 
 
-#: Sampler name → factory. ``bonas``: :class:`~bonas.sampler.BONASSampler` (GP on the path +
+#: Sampler name → factory. ``bonas``: :class:`~bonas.samplers.BONASSampler` (GP on the path +
 #: adjacency encoding, log-EI; noisy log-EI in ``"noisy"`` mode; on NB201 the synflow warm
 #: start and prior); ``bonas-cold``: the same without a warm start (every startup cell random,
 #: no prior); ``bananas``:
-#: :meth:`~bonas.sampler.BONASSampler.bananas`; ``tpe``, ``gp`` and
+#: :meth:`~bonas.samplers.BONASSampler.bananas`; ``tpe``, ``gp`` and
 #: ``random``: Optuna's TPESampler, GPSampler and RandomSampler; ``evolution``, ``local``,
 #: ``reinforce`` and ``random-search``: the NAS baselines of :mod:`bonas.samplers`.
 SAMPLERS: dict[str, SamplerFactory] = {

@@ -378,7 +378,7 @@ def test_help_and_version_import_nothing_heavy(tmp_path: Path) -> None:
         "        main(['--help'])\n"
         "    except SystemExit:\n"
         "        pass\n"
-        "print(sorted(m for m in ('optuna', 'torch', 'numpy', 'bonas.sampler') "
+        "print(sorted(m for m in ('optuna', 'torch', 'numpy', 'bonas.samplers.bo') "
         "if m in sys.modules))\n"
     )
     probe = subprocess.run(

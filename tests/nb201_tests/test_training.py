@@ -20,7 +20,7 @@ from torch.utils.data import DataLoader, TensorDataset
 from bonas.exceptions import ConfigurationError
 from bonas.nb201.digits import DIGITS_NETWORK, load_digits_data
 from bonas.nb201.training import TrainingObjective, resolve_device
-from bonas.sampler import BONASSampler
+from bonas.samplers import BONASSampler
 from bonas.spaces.cell import CellSpace
 from bonas.spaces.nb201 import NB201Space
 
