@@ -102,7 +102,8 @@ class Registry(Generic[T]):
             current = self._registered.get(name, self._builtins.get(name))
             if current is not None and not _same(current, cls) and not overwrite:
                 raise ConfigurationError(
-                    f"A {self.kind} named {name!r} is already registered ({_describe(current)}). "
+                    f"{_a(self.kind).capitalize()} named {name!r} is already registered "
+                    f"({_describe(current)}). "
                     "Pass overwrite=True to replace it, or choose another name."
                 )
             self._registered[name] = cls
@@ -117,7 +118,7 @@ class Registry(Generic[T]):
         """
         if not isinstance(name, str):
             raise ConfigurationError(
-                f"The name of a {self.kind} must be a str. Got {type(name).__name__} instead."
+                f"The name of {_a(self.kind)} must be a str. Got {type(name).__name__} instead."
             )
         with self._lock:
             if name in self._resolved:
@@ -175,14 +176,15 @@ class Registry(Generic[T]):
             return spec
         else:
             raise ConfigurationError(
-                f"Expected a {self.kind} name, class or instance. "
+                f"Expected {_a(self.kind)} name, class or instance. "
                 f"Got {type(spec).__name__} instead."
             )
         try:
             inspect.signature(cls).bind(*args, **kwargs)
         except TypeError as err:
             raise ConfigurationError(
-                f"Invalid options for the {self.kind} {cls.__name__}: {err}."
+                f"Invalid options for the {self.kind} {cls.__name__}: {err}. "
+                f"Its options: {_option_names(cls, n_given=len(args))}."
             ) from None
         except ValueError:  # no signature (a builtin type): let the constructor decide
             pass
@@ -218,6 +220,18 @@ def _same(a: type[Any] | str, b: type[Any] | str) -> bool:
     """Whether two registrations (classes or ``"module:Class"`` strings) name one class."""
     spell = [x if isinstance(x, str) else f"{x.__module__}:{x.__qualname__}" for x in (a, b)]
     return a is b or spell[0] == spell[1]
+
+
+def _a(kind: str) -> str:
+    """``kind`` with its indefinite article (``"a surrogate"``, ``"an encoding"``)."""
+    return f"{'an' if kind[:1].lower() in 'aeiou' else 'a'} {kind}"
+
+
+def _option_names(cls: type[Any], *, n_given: int) -> list[str]:
+    """The keyword arguments ``cls`` accepts besides its first ``n_given`` positional ones."""
+    params = list(inspect.signature(cls).parameters.values())[n_given:]
+    keyword = (inspect.Parameter.KEYWORD_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    return [p.name for p in params if p.kind in keyword]
 
 
 def _describe(obj: object) -> str:

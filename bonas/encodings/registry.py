@@ -7,18 +7,16 @@ in its ``pyproject.toml``::
     [project.entry-points."bonas.encodings"]
     my_encoding = "my_package.encoders:MyEncoder"
 
-Entry points are looked up only when a name is not registered already (built-in and
-:func:`register`-ed names win) and loaded only when :func:`get` asks for their name.
+The names are resolved by the one registry of :mod:`bonas._registry` (shared with the
+surrogates): registered and built-in names win, entry points are looked up only for other names
+and loaded only when :func:`get` asks for their name.
 """
 
 from __future__ import annotations
 
-import difflib
-import inspect
-import logging
-from importlib.metadata import EntryPoint, entry_points
 from typing import TYPE_CHECKING, Any, cast
 
+from bonas._registry import Registry
 from bonas.encodings.adjacency import AdjacencyEncoder
 from bonas.encodings.base import Encoder
 from bonas.encodings.concat import PathAdjacencyEncoder
@@ -31,52 +29,45 @@ if TYPE_CHECKING:
 
 __all__ = ["ENTRY_POINT_GROUP", "available", "get", "make", "register"]
 
-_log = logging.getLogger(__name__)
-
 #: The entry-point group third-party encoders are declared in.
 ENTRY_POINT_GROUP = "bonas.encodings"
 
-_REGISTRY: dict[str, type[Encoder]] = {
-    cls.name: cls
-    for cls in (
-        AdjacencyEncoder,
-        PathEncoder,
-        TruncatedPathEncoder,
-        WLEncoder,
-        PathAdjacencyEncoder,
-    )
-}
+_REGISTRY: Registry[Encoder] = Registry(
+    kind="encoding",
+    group=ENTRY_POINT_GROUP,
+    base=Encoder,
+    builtins={
+        cls.name: cls
+        for cls in (
+            AdjacencyEncoder,
+            PathEncoder,
+            TruncatedPathEncoder,
+            WLEncoder,
+            PathAdjacencyEncoder,
+        )
+    },
+)
 
 
-def _entry_points() -> dict[str, EntryPoint]:
-    found: dict[str, EntryPoint] = {}
-    for ep in entry_points(group=ENTRY_POINT_GROUP):
-        if ep.name in found and found[ep.name].value != ep.value:
-            _log.warning(
-                "Two 'bonas.encodings' entry points are named %r (%s and %s); using the first.",
-                ep.name,
-                found[ep.name].value,
-                ep.value,
-            )
-            continue
-        found.setdefault(ep.name, ep)
-    return found
-
-
-def register(name: str, cls: type[Encoder], *, overwrite: bool = False) -> type[Encoder]:
+def register(
+    name: str, cls: type[Encoder] | str, *, overwrite: bool = False
+) -> type[Encoder] | str:
     """Make ``cls`` available as ``name`` to :func:`get`, :func:`make` and the sampler.
 
     Args:
         name: The name, e.g. ``"my_encoding"``.
-        cls: An :class:`~bonas.encodings.Encoder` subclass.
-        overwrite: Replace a different class already registered under ``name``.
+        cls: An :class:`~bonas.encodings.Encoder` subclass, or a ``"module:Class"`` string
+            imported on first use.
+        overwrite: Replace a different class already registered under ``name`` (a built-in
+            included).
 
     Returns:
-        ``cls``.
+        ``cls``, so that ``register`` can be used on a class definition's result.
 
     Raises:
         ConfigurationError: if ``name`` is not a non-empty string, ``cls`` is not an encoder
-            class, or ``name`` is taken by another class and ``overwrite`` is false.
+            class (or a ``"module:Class"`` string), or ``name`` is taken by another class and
+            ``overwrite`` is false.
 
     Example:
         >>> from bonas.encodings import PathEncoder, get, register
@@ -85,29 +76,13 @@ def register(name: str, cls: type[Encoder], *, overwrite: bool = False) -> type[
         >>> register("my_path_doctest", MyPath) is get("my_path_doctest")
         True
     """
-    if not isinstance(name, str) or not name.strip() or name != name.strip():
-        raise ConfigurationError(
-            "The 'name' parameter of bonas.encodings.register must be a non-empty string "
-            f"without surrounding spaces. Got {name!r} instead."
-        )
-    if not (inspect.isclass(cls) and issubclass(cls, Encoder)):
-        raise ConfigurationError(
-            "The 'cls' parameter of bonas.encodings.register must be a subclass of "
-            f"bonas.encodings.Encoder. Got {cls!r} instead."
-        )
-    current = _REGISTRY.get(name)
-    if current is not None and current is not cls and not overwrite:
-        raise ConfigurationError(
-            f"The encoding name {name!r} is already registered to {current.__qualname__}. "
-            "Choose another name, or pass overwrite=True to replace it."
-        )
-    _REGISTRY[name] = cls
+    _REGISTRY.register(name, cls, overwrite=overwrite)
     return cls
 
 
 def available() -> list[str]:
-    """The names :func:`get` accepts: registered ones and entry points, sorted."""
-    return sorted(set(_REGISTRY) | set(_entry_points()))
+    """The names :func:`get` accepts: built-in, registered and declared by plug-ins, sorted."""
+    return _REGISTRY.available()
 
 
 def get(name: str) -> type[Encoder]:
@@ -122,38 +97,7 @@ def get(name: str) -> type[Encoder]:
         >>> get("path").__name__
         'PathEncoder'
     """
-    if not isinstance(name, str):
-        raise ConfigurationError(
-            "The 'name' parameter of bonas.encodings.get must be a string such as 'path'. "
-            f"Got {name!r} instead; available: {available()}."
-        )
-    cls = _REGISTRY.get(name)
-    if cls is not None:
-        return cls
-    ep = _entry_points().get(name)
-    if ep is None:
-        known = available()
-        close = difflib.get_close_matches(name, known, n=1)
-        hint = f" Did you mean {close[0]!r}?" if close else ""
-        raise ConfigurationError(
-            f"Unknown encoding {name!r}.{hint} Available encodings: {known}. A third-party "
-            "encoder is added with bonas.encodings.register(name, cls) or an entry point in "
-            f"the {ENTRY_POINT_GROUP!r} group."
-        )
-    try:
-        loaded = ep.load()
-    except Exception as exc:
-        raise ConfigurationError(
-            f"The {ENTRY_POINT_GROUP!r} entry point {name!r} = {ep.value!r} failed to load: "
-            f"{type(exc).__name__}: {exc}"
-        ) from exc
-    if not (inspect.isclass(loaded) and issubclass(loaded, Encoder)):
-        raise ConfigurationError(
-            f"The {ENTRY_POINT_GROUP!r} entry point {name!r} = {ep.value!r} must name a "
-            f"subclass of bonas.encodings.Encoder. Got {loaded!r} instead."
-        )
-    _REGISTRY[name] = loaded
-    return loaded
+    return _REGISTRY.get(name)
 
 
 def make(
@@ -182,30 +126,9 @@ def make(
         >>> make("path", NB201Space().graph_spec, drop_zero=True)
         PathEncoder(drop_zero=True, include_empty=None)
     """
-    if isinstance(name_or_encoder, str):
-        cls = get(name_or_encoder)
-    elif inspect.isclass(name_or_encoder):
-        if not issubclass(name_or_encoder, Encoder):
-            raise ConfigurationError(
-                "The 'name_or_encoder' parameter of bonas.encodings.make must be an encoding "
-                f"name from {available()}, an Encoder subclass or an encoder instance. Got the "
-                f"class {name_or_encoder!r} instead."
-            )
-        cls = name_or_encoder
-    else:
-        return _pass_through(name_or_encoder, spec, kwargs)
-    parameters = inspect.signature(cls).parameters
-    if not any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values()):
-        options = sorted(
-            p.name for p in parameters.values() if p.kind is inspect.Parameter.KEYWORD_ONLY
-        )
-        unknown = sorted(set(kwargs) - set(options))
-        if unknown:
-            raise ConfigurationError(
-                f"Unknown option(s) {unknown} for the encoding {cls.name or cls.__name__!r} "
-                f"({cls.__name__}); its options are {options}."
-            )
-    return cls(spec, **kwargs)
+    if isinstance(name_or_encoder, (str, type)):
+        return _REGISTRY.make(name_or_encoder, spec, **kwargs)
+    return _pass_through(name_or_encoder, spec, kwargs)
 
 
 def _pass_through(encoder: Any, spec: GraphSpec, kwargs: dict[str, Any]) -> Encoder:

@@ -48,8 +48,11 @@ def dag() -> Callable[[Sequence[str], Sequence[tuple[int, int]]], nx.DiGraph]:
 
 @pytest.fixture
 def clean_registry() -> Iterator[None]:
-    """Restore the encoder registry after a test that registers names."""
-    saved = dict(registry._REGISTRY)
+    """Restore the encoder registry after a test that registers names (or loads plug-ins)."""
+    saved = dict(registry._REGISTRY._registered), dict(registry._REGISTRY._resolved)
     yield
-    registry._REGISTRY.clear()
-    registry._REGISTRY.update(saved)
+    for current, before in zip(
+        (registry._REGISTRY._registered, registry._REGISTRY._resolved), saved, strict=True
+    ):
+        current.clear()
+        current.update(before)

@@ -66,7 +66,7 @@ def test_unknown_name_lists_the_available_ones() -> None:
         encodings.get("bananas")
     with pytest.raises(ConfigurationError, match="Did you mean 'path'"):
         encodings.get("paths")
-    with pytest.raises(ConfigurationError, match="must be a string.*42"):
+    with pytest.raises(ConfigurationError, match="name of an encoding must be a str.*int"):
         encodings.get(42)  # type: ignore[arg-type]
 
 
@@ -80,7 +80,7 @@ def test_register_a_third_party_encoder(cell_graph: Callable[[str], nx.DiGraph])
     np.testing.assert_array_equal(X, [[10.0], [0.0]])
     # Registering the same class again is fine; another class needs overwrite=True.
     encodings.register("edge_count", EdgeCount)
-    with pytest.raises(ConfigurationError, match="already registered to EdgeCount"):
+    with pytest.raises(ConfigurationError, match=r"An encoding named 'edge_count'.*EdgeCount"):
         encodings.register("edge_count", PathEncoder)
     encodings.register("edge_count", PathEncoder, overwrite=True)
     assert encodings.get("edge_count") is PathEncoder
@@ -88,12 +88,33 @@ def test_register_a_third_party_encoder(cell_graph: Callable[[str], nx.DiGraph])
 
 @pytest.mark.usefixtures("clean_registry")
 def test_register_checks_its_arguments() -> None:
-    with pytest.raises(ConfigurationError, match="'cls' parameter.*subclass of.*Encoder"):
+    with pytest.raises(ConfigurationError, match="'nope' must be a subclass of Encoder.*dict"):
         encodings.register("nope", dict)  # type: ignore[arg-type]
-    with pytest.raises(ConfigurationError, match="'cls' parameter"):
+    with pytest.raises(ConfigurationError, match="'nope' must be a subclass of Encoder"):
         encodings.register("nope", PathEncoder(SPEC))  # type: ignore[arg-type]
+    with pytest.raises(ConfigurationError, match="'cls' parameter.*'module:Class' string"):
+        encodings.register("nope", "PathEncoder")
     with pytest.raises(ConfigurationError, match="'name' parameter.*''"):
         encodings.register("", EdgeCount)
+    with pytest.raises(ConfigurationError, match="An encoding named 'path'"):
+        encodings.register("path", EdgeCount)  # a built-in's name is taken too
+    assert "nope" not in encodings.available()
+
+
+@pytest.mark.usefixtures("clean_registry")
+def test_register_a_module_class_string(cell_graph: Callable[[str], nx.DiGraph]) -> None:
+    """A "module:Class" string is imported on first use, as an entry point's value is."""
+    spelled = f"{EdgeCount.__module__}:{EdgeCount.__qualname__}"
+    assert encodings.register("edge_count_lazy", spelled) == spelled
+    assert "edge_count_lazy" in encodings.available()
+    assert encodings.get("edge_count_lazy") is EdgeCount
+    # The same class spelled as a string or given as a class is the same registration.
+    encodings.register("edge_count_lazy", EdgeCount)
+    X = encodings.make("edge_count_lazy", SPEC).encode([cell_graph("034121")])
+    np.testing.assert_array_equal(X, [[5.0]])
+    encodings.register("broken", "bonas_test_no_such_module:Thing")
+    with pytest.raises(ConfigurationError, match="'broken' could not be loaded"):
+        encodings.get("broken")
 
 
 def test_make() -> None:
@@ -101,7 +122,11 @@ def test_make() -> None:
     assert isinstance(enc, PathEncoder)
     assert enc.n_features == 84
     assert encodings.make(enc, SPEC) is enc
-    with pytest.raises(ConfigurationError, match=r"Unknown option\(s\) \['drop_zeros'\]"):
+    with pytest.raises(
+        ConfigurationError,
+        match=r"Invalid options for the encoding PathEncoder: .*'drop_zeros'.*"
+        r"Its options: \['drop_zero', 'include_empty'\]",
+    ):
         encodings.make("path", SPEC, drop_zeros=True)
     with pytest.raises(ConfigurationError, match="only accepted with an encoding name"):
         encodings.make(enc, SPEC, drop_zero=False)
@@ -111,7 +136,7 @@ def test_make() -> None:
     by_class = encodings.make(PathEncoder, SPEC, include_empty=True)
     assert isinstance(by_class, PathEncoder)
     assert by_class.n_features == 156
-    with pytest.raises(ConfigurationError, match="'name_or_encoder'.*class 'dict'"):
+    with pytest.raises(ConfigurationError, match="'dict' must be a subclass of Encoder"):
         encodings.make(dict, SPEC)  # type: ignore[arg-type]
     with pytest.raises(ConfigurationError, match="'name_or_encoder'.*42"):
         encodings.make(42, SPEC)  # type: ignore[arg-type]
@@ -157,6 +182,10 @@ def plugin_dist(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
                     return cells.ops.astype(np.float64)
 
 
+            class OpSlotsToo(OpSlots):
+                pass
+
+
             NOT_AN_ENCODER = 42
             """
         )
@@ -188,10 +217,26 @@ def test_entry_points_are_discovered(cell_graph: Callable[[str], nx.DiGraph]) ->
     X = encodings.make("op_slots", SPEC).encode([cell_graph("333132")])
     np.testing.assert_array_equal(X, [[3, 3, 3, 1, 3, 2]])
     assert encodings.get("path") is PathEncoder
-    with pytest.raises(ConfigurationError, match="must name a subclass.*42"):
+    with pytest.raises(ConfigurationError, match="must be a subclass of Encoder. Got 42"):
         encodings.get("not_an_encoder")
-    with pytest.raises(ConfigurationError, match="failed to load: ModuleNotFoundError"):
+    with pytest.raises(ConfigurationError, match="'missing_module' could not be loaded.*entry"):
         encodings.get("missing_module")
+
+
+@pytest.mark.usefixtures("clean_registry")
+def test_two_plugins_declaring_one_name_warn(plugin_dist: Path) -> None:
+    info = plugin_dist / "bonas_test_plugin_two-1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text(
+        "Metadata-Version: 2.1\nName: bonas-test-plugin-two\nVersion: 1.0\n"
+    )
+    (info / "entry_points.txt").write_text(
+        "[bonas.encodings]\nop_slots = bonas_test_plugin_encoders:OpSlotsToo\n"
+    )
+    with pytest.warns(UserWarning, match="Several plug-ins declare the encoding 'op_slots'"):
+        cls = encodings.get("op_slots")
+    assert cls.__name__ in ("OpSlots", "OpSlotsToo")
+    assert encodings.get("op_slots") is cls  # resolved once: no second warning
 
 
 def test_entry_points_are_gone_without_the_distribution() -> None:
