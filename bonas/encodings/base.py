@@ -30,8 +30,10 @@ class Encoder(abc.ABC):
     :meth:`encode` validates the graphs (raising
     :class:`~bonas.exceptions.InvalidGraphError` with the position of a bad one), reads them
     into a :class:`CellBatch` and calls :meth:`_encode`, the one method a new encoder writes.
-    Encoders learned from data (:attr:`requires_fit` true) also have ``fit(graphs) -> self``,
-    and raise :class:`~bonas.exceptions.NotFittedError` when used before it.
+    A composite encoder's :meth:`_encode` hands the batch on to its parts'
+    :meth:`encode_cells`, so the graphs are read once. Encoders learned from data
+    (:attr:`requires_fit` true) also have ``fit(graphs) -> self``, override :meth:`_is_fitted`,
+    and raise :class:`~bonas.exceptions.NotFittedError` when used before ``fit``.
 
     Args:
         spec: The graph spec of the space (``space.graph_spec``).
@@ -100,7 +102,24 @@ class Encoder(abc.ABC):
             InvalidGraphError: if a graph is not a cell graph of the spec.
             NotFittedError: if the encoder must be fitted first.
         """
+        self._check_fitted()
         cells = read_cells(graphs, self._info, f"{type(self).__name__}.encode")
+        return self._encode(cells)
+
+    def encode_cells(self, cells: CellBatch) -> np.ndarray:
+        """Encode cells that are already read and validated, for a composite encoder.
+
+        A composite (e.g. :class:`~bonas.encodings.ConcatEncoder`) calls this on each of its
+        parts from its own :meth:`_encode`, with the :class:`CellBatch` it was given; the parts
+        must be built for the same spec.
+
+        Returns:
+            `(len(cells), n_features)` float64 array.
+
+        Raises:
+            NotFittedError: if the encoder must be fitted first.
+        """
+        self._check_fitted()
         return self._encode(cells)
 
     @abc.abstractmethod
@@ -108,8 +127,14 @@ class Encoder(abc.ABC):
         """Encode validated cells: return a `(len(cells), n_features)` float64 array."""
 
     # -- helpers for subclasses -----------------------------------------------------------
-    def _check_fitted(self, fitted: bool) -> None:
-        if not fitted:
+    def _is_fitted(self) -> bool:
+        """Whether the encoder can encode: always, unless it learns from data and is not fitted
+        yet (an encoder with :attr:`requires_fit` overrides this)."""
+        return True
+
+    def _check_fitted(self) -> None:
+        """Raise :class:`~bonas.exceptions.NotFittedError` unless :meth:`_is_fitted`."""
+        if not self._is_fitted():
             raise NotFittedError(
                 f"This {type(self).__name__} is not fitted yet. Call fit(graphs) with a sample "
                 "of the space's cell graphs first."

@@ -21,7 +21,8 @@ class ConcatEncoder(Encoder):
 
     Args:
         spec: The graph spec of the space.
-        parts: Encoders built for ``spec`` (fitted ones must be fitted before :meth:`encode`).
+        parts: Encoders built for ``spec``. Parts learned from data must be fitted before
+            :meth:`encode`, which raises :class:`~bonas.exceptions.NotFittedError` otherwise.
 
     Example:
         >>> from bonas.spaces.nb201 import NB201Space
@@ -53,9 +54,7 @@ class ConcatEncoder(Encoder):
         return [f"{p.name or type(p).__name__}:{n}" for p in self.parts for n in p.feature_names()]
 
     def _encode(self, cells: CellBatch) -> np.ndarray:
-        if not self.parts:
-            return np.zeros((len(cells), 0))
-        return np.hstack([p._encode(cells) for p in self.parts])
+        return np.hstack([p.encode_cells(cells) for p in self.parts])
 
 
 class PathAdjacencyEncoder(ConcatEncoder):

@@ -247,26 +247,25 @@ class TruncatedPathEncoder(Encoder):
     def n_features(self) -> int:
         return min(self.n_paths, self._full.n_features)
 
+    def _is_fitted(self) -> bool:
+        return self.paths_ is not None
+
     def fit(self, graphs: Sequence[nx.DiGraph]) -> TruncatedPathEncoder:
         """Keep the most frequent paths of ``graphs`` (at least one cell graph).
 
         Returns:
             ``self``.
         """
-        counts = self._full._encode(self._read_fit_graphs(graphs)).sum(axis=0)
+        counts = self._full.encode_cells(self._read_fit_graphs(graphs)).sum(axis=0)
         order = np.lexsort((np.arange(counts.size), -counts))[: self.n_features]
         self.paths_ = order
         self.counts_ = counts[order]
         return self
 
     def feature_names(self) -> list[str]:
-        self._check_fitted(self.paths_ is not None)
+        self._check_fitted()
         names = self._full.feature_names()
         return [names[j] for j in self.paths_]  # type: ignore[union-attr]
 
-    def encode(self, graphs: Sequence[nx.DiGraph]) -> np.ndarray:
-        self._check_fitted(self.paths_ is not None)
-        return super().encode(graphs)
-
     def _encode(self, cells: CellBatch) -> np.ndarray:
-        return self._full._encode(cells)[:, self.paths_]
+        return self._full.encode_cells(cells)[:, self.paths_]

@@ -106,13 +106,16 @@ class WLEncoder(Encoder):
     def _options(self) -> dict[str, Any]:
         return {"h": self.h, "direction": self.direction, "min_count": self.min_count}
 
+    def _is_fitted(self) -> bool:
+        return self.vocabulary_ is not None
+
     @property
     def n_features(self) -> int:
-        self._check_fitted(self.vocabulary_ is not None)
+        self._check_fitted()
         return len(self.vocabulary_)  # type: ignore[arg-type]
 
     def feature_names(self) -> list[str]:
-        self._check_fitted(self.vocabulary_ is not None)
+        self._check_fitted()
         return [f"wl{t}:{label}" for t, label in self.vocabulary_]  # type: ignore[union-attr]
 
     def fit(self, graphs: Sequence[nx.DiGraph]) -> WLEncoder:
@@ -127,10 +130,6 @@ class WLEncoder(Encoder):
         seen = [key for key, count in frequency.items() if count >= self.min_count]
         self.vocabulary_ = {key: j for j, key in enumerate(sorted(seen))}
         return self
-
-    def encode(self, graphs: Sequence[nx.DiGraph]) -> np.ndarray:
-        self._check_fitted(self.vocabulary_ is not None)
-        return super().encode(graphs)
 
     def _encode(self, cells: CellBatch) -> np.ndarray:
         vocabulary = self.vocabulary_

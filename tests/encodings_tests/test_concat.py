@@ -4,8 +4,14 @@ import numpy as np
 import pytest
 
 from bonas import encodings
-from bonas.encodings import AdjacencyEncoder, ConcatEncoder, PathEncoder
-from bonas.exceptions import ConfigurationError
+from bonas.encodings import (
+    AdjacencyEncoder,
+    ConcatEncoder,
+    PathEncoder,
+    TruncatedPathEncoder,
+    WLEncoder,
+)
+from bonas.exceptions import ConfigurationError, NotFittedError
 from bonas.spaces import CellSpace, NB201Space
 
 SPACE = NB201Space()
@@ -38,3 +44,20 @@ def test_concat_needs_encoders_of_the_same_spec() -> None:
         ConcatEncoder(SPACE.graph_spec, parts=[PathEncoder(other)])
     with pytest.raises(ConfigurationError, match="'parts'"):
         ConcatEncoder(SPACE.graph_spec, parts=[])
+
+
+@pytest.mark.parametrize("fitted", [TruncatedPathEncoder, WLEncoder])
+def test_an_unfitted_part_raises_not_fitted(
+    fitted: type[TruncatedPathEncoder | WLEncoder],
+) -> None:
+    spec = SPACE.graph_spec
+    part = fitted(spec)
+    enc = ConcatEncoder(spec, parts=[AdjacencyEncoder(spec), part])
+    graphs = [SPACE.to_graph(SPACE.from_key(k)) for k in ("333132", "000000", "111111")]
+    with pytest.raises(NotFittedError, match=f"This {fitted.__name__} is not fitted yet"):
+        enc.encode(graphs)
+    part.fit(graphs)
+    X = enc.encode(graphs)
+    np.testing.assert_array_equal(
+        X, np.hstack([AdjacencyEncoder(spec).encode(graphs), part.encode(graphs)])
+    )
