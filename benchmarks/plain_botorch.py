@@ -62,7 +62,7 @@ def search(bench: Any, seed: int, queries: int) -> dict[str, list[Any]]:
     from gpytorch.mlls import ExactMarginalLogLikelihood
 
     from bonas.encodings import PathEncoder
-    from bonas.samplers.base import class_pool
+    from bonas.spaces.pool import class_pool
 
     space = bench.space
     reps = class_pool(space).representatives

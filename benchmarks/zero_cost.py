@@ -142,7 +142,7 @@ def _scores_table() -> list[str]:
 
     from bonas import NB201Benchmark, NB201Space
     from bonas.nb201.proxies import synflow
-    from bonas.samplers.base import class_pool
+    from bonas.spaces.pool import class_pool
 
     torch.set_num_threads(1)
     reps = list(class_pool(NB201Space()).representatives)

@@ -18,7 +18,8 @@ _LAZY = {
     "SearchSpace": "bonas.spaces.base",
     "NB201Benchmark": "bonas.benchmark",
     "TabularBenchmark": "bonas.benchmark",
-    "BONASSampler": "bonas.sampler",
+    "BONASSampler": "bonas.samplers",
+    "WarmStart": "bonas.samplers",
     "EvolutionSampler": "bonas.samplers",
     "LocalSearchSampler": "bonas.samplers",
     "REINFORCESampler": "bonas.samplers",
@@ -37,6 +38,7 @@ __all__ = [
     "RandomSearchSampler",
     "SearchSpace",
     "TabularBenchmark",
+    "WarmStart",
     "__version__",
     "guard_objective",
 ]
@@ -44,12 +46,13 @@ __all__ = [
 if TYPE_CHECKING:
     from bonas.benchmark import NB201Benchmark, TabularBenchmark
     from bonas.guard import guard_objective
-    from bonas.sampler import BONASSampler
     from bonas.samplers import (
+        BONASSampler,
         EvolutionSampler,
         LocalSearchSampler,
         RandomSearchSampler,
         REINFORCESampler,
+        WarmStart,
     )
     from bonas.spaces.base import SearchSpace
     from bonas.spaces.cell import CellSpace

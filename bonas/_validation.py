@@ -70,8 +70,8 @@ def check_int(
     ok = (
         not isinstance(value, bool)
         and isinstance(value, numbers.Integral)
-        and (low is None or value >= low)
-        and (high is None or value <= high)
+        and (low is None or int(value) >= low)
+        and (high is None or int(value) <= high)
     )
     if not ok:
         bound = _bounds(low, high)

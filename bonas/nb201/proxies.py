@@ -6,15 +6,15 @@ NAS proxy by Abdelfattah et al. ("Zero-Cost Proxies for Lightweight NAS", ICLR 2
 every weight positive, feed an input of ones, and sum ``|θ · ∂R/∂θ|`` over the weights of
 the convolutions and the classifier,
 where ``R`` is the sum of the outputs. Cells whose convolutions lie on long live paths score
-high; a ``none`` edge cuts the paths through it. Over NB201's 6,466 classes its Spearman
-correlation with the mean validation accuracy is 0.72 / 0.74 / 0.68 (cifar10 / cifar100 /
-ImageNet16-120; ``benchmarks/results/zero_cost.md``).
+high; a ``none`` edge cuts the paths through it. Its rank correlation with the three NB201
+tables is measured in ``benchmarks/results/zero_cost.md``.
 
 The score is computed on one small network whose every edge holds all five ops with fixed
 weights (seed 0), each cell choosing one op per edge: all cells are compared with the same
 weights, so the score depends on the cell only, and a batch of cells is scored in one
-forward-mode pass instead of one network build and backward pass each (all 6,466 classes:
-about 20 s on one core; :func:`synflow_table` caches them).
+forward-mode pass instead of one network build and backward pass each (:func:`synflow_table`
+scores the 6,466 classes once per machine and caches them). :class:`SynflowProxy` is the same
+score as a :class:`~bonas.proxies.Proxy`, registered as ``"synflow"``.
 
 Example:
     >>> from bonas import NB201Space
@@ -32,16 +32,20 @@ import os
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import torch
 from torch import nn
 
 from bonas.nb201.network import _INPUTS, ResidualBlock, _check_positive_int, _coerce_arch, make_op
-from bonas.spaces.nb201 import NB201_EDGES, NB201_OPS
+from bonas.proxies.base import Proxy
+from bonas.spaces.nb201 import NB201_EDGES, NB201_OPS, NB201Space
 
-__all__ = ["CACHE_ENV", "synflow", "synflow_table"]
+if TYPE_CHECKING:
+    from bonas.spaces.base import SearchSpace
+
+__all__ = ["CACHE_ENV", "SynflowProxy", "synflow", "synflow_table"]
 
 #: Where :func:`synflow_table` keeps its scores: this variable if set, else ``~/.cache/bonas``.
 CACHE_ENV = "BONAS_CACHE_DIR"
@@ -175,13 +179,12 @@ def synflow(
 def synflow_table(**options: Any) -> dict[str, float]:
     """The synflow score of every canonical class of NB201 (6,466), canonical key → score.
 
-    Computed once per machine (about 20 s on one core) and kept in ``$BONAS_CACHE_DIR``
+    Computed once per machine and kept in ``$BONAS_CACHE_DIR``
     (default ``~/.cache/bonas``), one file per set of ``options`` (those of :func:`synflow`),
     torch version and version of this code; read from there afterwards, and kept in memory
     for the process. A cache that cannot be written is only logged.
     """
-    from bonas.samplers.base import class_pool
-    from bonas.spaces.nb201 import NB201Space
+    from bonas.spaces.pool import class_pool
 
     space = NB201Space()
     pool = class_pool(space)
@@ -207,6 +210,38 @@ def synflow_table(**options: Any) -> dict[str, float]:
     except OSError as exc:
         _logger.warning("Could not cache the synflow scores in %s: %s", path, exc)
     return dict(zip(keys, scores.tolist(), strict=True))
+
+
+class SynflowProxy(Proxy):
+    """synflow as a :class:`~bonas.proxies.Proxy` of NB201 cells (registered as ``"synflow"``).
+
+    Cells are looked up by canonical class in :func:`synflow_table` (computed once per machine
+    and cached), so scoring any number of cells costs a dictionary look-up each.
+
+    Args:
+        options: Options of :func:`synflow` (``C``, ``N``, ``resolution``, ``seed``,
+            ``batch_size``); the defaults are those the table is cached with.
+    """
+
+    def __init__(self, **options: Any) -> None:
+        self.options = options
+        self._space = NB201Space()
+
+    @property
+    def label(self) -> str:
+        return "synflow"
+
+    def supports(self, space: SearchSpace[Any]) -> bool:
+        """NB201 cells only."""
+        return isinstance(space, NB201Space)
+
+    def score(self, cells: Sequence[Any]) -> np.ndarray:
+        table = synflow_table(**self.options)
+        canonical = self._space.canonical
+        return np.array([table[canonical(_coerce_arch(c))] for c in cells], dtype=np.float64)
+
+    def __repr__(self) -> str:
+        return f"SynflowProxy({', '.join(f'{k}={v!r}' for k, v in self.options.items())})"
 
 
 def _cache_dir() -> Path:

@@ -1,7 +1,9 @@
-"""Peer search strategies as Optuna samplers over any bonas search space.
+"""The Optuna samplers of bonas, over any bonas search space.
 
-Each sampler proposes whole cells of a :class:`~bonas.spaces.base.SearchSpace`, never proposes a
-canonical class twice, shares a study with other workers through a reservation recorded on the
+:class:`BONASSampler` is Bayesian optimization (encoding → surrogate → acquisition, with a
+zero-cost :class:`WarmStart`); the others are the literature's searchers. Each sampler
+proposes whole cells of a :class:`~bonas.spaces.base.SearchSpace`, never proposes a canonical
+class twice, shares a study with other workers through a reservation recorded on the
 trial, works on any Optuna storage and replays exactly from its ``seed``:
 
 * :class:`RandomSearchSampler`: random search (Li & Talwalkar, UAI 2019);
@@ -15,12 +17,15 @@ trial, works on any Optuna storage and replays exactly from its ``seed``:
 from __future__ import annotations
 
 from bonas.samplers.base import Proposal, SearchState, SpaceSampler, class_pool
+from bonas.samplers.bo import BONASSampler
 from bonas.samplers.evolution import EvolutionSampler
 from bonas.samplers.local_search import LocalSearchSampler
 from bonas.samplers.random_search import RandomSearchSampler
 from bonas.samplers.reinforce import REINFORCESampler
+from bonas.samplers.warm_start import WarmStart
 
 __all__ = [
+    "BONASSampler",
     "EvolutionSampler",
     "LocalSearchSampler",
     "Proposal",
@@ -28,5 +33,6 @@ __all__ = [
     "RandomSearchSampler",
     "SearchState",
     "SpaceSampler",
+    "WarmStart",
     "class_pool",
 ]

@@ -13,18 +13,23 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
+from bonas._validation import bind_options, check_choice, check_int, invalid
 from bonas.exceptions import ConfigurationError
-from bonas.samplers.base import SearchState, SpaceSampler, SpaceSamplerOptions, class_pool
+from bonas.proxies.base import Proxy
+from bonas.samplers.base import SearchState, SpaceSampler, SpaceSamplerOptions
+from bonas.samplers.warm_start import ProxyGuide, WarmStart, make_proxy
+from bonas.spaces.pool import class_pool
 
 if TYPE_CHECKING:
     from optuna.trial import FrozenTrial
     from typing_extensions import Unpack
 
+    from bonas.acquisition.functions import Acquisition
     from bonas.encodings.base import Encoder
     from bonas.spaces.base import SearchSpace
     from bonas.surrogates.base import Surrogate
 
-__all__ = ["BONASSampler", "SearchState"]
+__all__ = ["BONASSampler", "SearchState", "WarmStart"]
 
 AcquisitionName = Literal["logei", "noisy_logei", "ucb", "thompson"]
 _ACQUISITIONS = ("logei", "noisy_logei", "ucb", "thompson")
@@ -33,11 +38,19 @@ CandidateSearch = Literal["auto", "enumerate", "mutation"]
 _CANDIDATE_SEARCHES = ("auto", "enumerate", "mutation")
 # A proposal that lost its class to another worker is drawn among at most this many next-best.
 _MAX_SPREAD = 16
-_WARM_STARTS = ("synflow",)
-# Cells a proxy scores on a space that cannot be listed (its best make the warm-start pool).
-_WARM_SAMPLE = 2000
-# The default prior_weight with the log-EI acquisitions (benchmarks/results/zero_cost.md).
-_PRIOR_WEIGHT = 5.0
+# The options BONASSampler passes to each acquisition itself (acquisition_kwargs may not).
+_ACQUISITION_GIVEN = {
+    "logei": ("surrogate", "best_f"),
+    "noisy_logei": ("surrogate", "X_observed"),
+    "ucb": ("surrogate",),
+    "thompson": ("surrogate", "rng"),
+}
+# The warm-start keywords of earlier versions, now fields of WarmStart.
+_LEGACY_WARM_START = {
+    "n_warm_start": "n_cells",
+    "warm_start_pool": "pool",
+    "prior_weight": "prior_weight",
+}
 
 
 @dataclass(frozen=True)
@@ -79,29 +92,21 @@ class BONASSampler(SpaceSampler):
             ``{"xi": 0.1}`` for log-EI.
         target_transform: ``"copula"`` (normal scores of ranks) or ``"none"``.
         n_startup_trials: Trials drawn at random (distinct classes) before the model is used.
-        warm_start: A zero-cost proxy that picks the first ``n_warm_start`` of the startup
-            trials: ``"synflow"`` (NB201 only, :func:`bonas.nb201.proxies.synflow`, computed
-            once per machine and cached) or a callable that maps a list of cells to one score
-            each (higher: more promising). Those trials are drawn at random among the untaken
-            classes in the proxy's top ``warm_start_pool``; the rest of the startup stays
-            random. ``"auto"`` (default): synflow on an :class:`~bonas.NB201Space`, no warm
-            start on other spaces. ``None``: every startup trial is random. On NB201 synflow
-            lowered the queries to the optimum on cifar10 and cifar100 and cost nothing
-            measurable where it points the wrong way (``benchmarks/results/zero_cost.md``); pass
-            ``None`` when the objective is not the accuracy of a trained network (a latency, a
-            parameter count, a synthetic function of the cell).
-        n_warm_start: Startup trials the proxy picks, at most ``n_startup_trials``; default:
-            half of them, rounded up (5 of 10).
-        warm_start_pool: Size of the proxy's top list they are drawn from.
-        prior_weight: How much the warm-start proxy also steers the model-based trials, as a
-            prior on the acquisition (πBO, Hvarfner et al. 2022): each candidate's log-EI gets
-            ``prior_weight × ρ⁺ / n × z``, with ``z`` the normal score of the candidate's
-            proxy rank, ``n`` the model-based trials so far (the prior fades as data comes
-            in) and ``ρ⁺`` the proxy's Spearman correlation with the values seen so far, or 0
-            where it is not positive (a proxy the data contradict is ignored). ``0``: the
-            proxy picks startup cells only. Default (``None``): 5 with the
-            log-EI acquisitions, 0 with UCB and Thompson sampling, whose values are not on a
-            log scale. No effect without a warm start.
+        warm_start: A zero-cost proxy that picks part of the startup trials and then steers
+            the model-based ones as a fading prior: a :class:`WarmStart` (the proxy and how
+            it is used), or only its proxy — a registered proxy name (``"synflow"``, NB201
+            only; :mod:`bonas.proxies`), a :class:`~bonas.proxies.Proxy` or a callable that
+            maps a list of cells to one score each (higher: more promising) — with
+            :class:`WarmStart`'s defaults. ``"auto"`` (default): the space's
+            :attr:`~bonas.spaces.base.SearchSpace.default_proxy` (synflow on an
+            :class:`~bonas.NB201Space`, none on other spaces). ``None``: every startup trial is
+            random and there is no prior. What synflow does on NB201, also where it points the
+            wrong way, is measured in ``benchmarks/results/zero_cost.md``; pass ``None`` when
+            the objective is not the accuracy of a trained network (a latency, a parameter
+            count, a synthetic function of the cell).
+        n_warm_start: Deprecated: ``WarmStart(n_cells=...)``.
+        warm_start_pool: Deprecated: ``WarmStart(pool=...)``.
+        prior_weight: Deprecated: ``WarmStart(prior_weight=...)``.
         candidate_search: Where the acquisition looks. ``"enumerate"`` scores every untaken
             canonical class (enumerable spaces only); ``"mutation"`` scores the mutations of
             the best cells found so far plus random cells (BANANAS' acquisition search);
@@ -150,9 +155,9 @@ class BONASSampler(SpaceSampler):
         acquisition_kwargs: dict[str, Any] | None = None,
         target_transform: str = "copula",
         n_startup_trials: int = 10,
-        warm_start: str | Callable[[list[Any]], Any] | None = "auto",
+        warm_start: WarmStart | str | Proxy | Callable[[list[Any]], Any] | None = "auto",
         n_warm_start: int | None = None,
-        warm_start_pool: int = 100,
+        warm_start_pool: int | None = None,
         prior_weight: float | None = None,
         candidate_search: CandidateSearch = "auto",
         candidate_kwargs: dict[str, Any] | None = None,
@@ -163,55 +168,40 @@ class BONASSampler(SpaceSampler):
         from bonas.surrogates.transforms import TARGET_TRANSFORMS
 
         super().__init__(space, **options)
-        if acquisition not in _ACQUISITIONS:
-            raise ConfigurationError(
-                "The 'acquisition' parameter of BONASSampler must be one of "
-                f"{list(_ACQUISITIONS)}. Got {acquisition!r} instead."
-            )
-        if target_transform not in TARGET_TRANSFORMS:
-            raise ConfigurationError(
-                "The 'target_transform' parameter of BONASSampler must be one of "
-                f"{sorted(TARGET_TRANSFORMS)}. Got {target_transform!r} instead."
-            )
-        if not isinstance(n_startup_trials, int) or n_startup_trials < 1:
-            raise ConfigurationError(
-                "The 'n_startup_trials' parameter of BONASSampler must be an int >= 1. "
-                f"Got {n_startup_trials!r} instead."
-            )
-        self._check_warm_start(warm_start, n_warm_start, warm_start_pool, n_startup_trials)
-        self._prior_weight = self._check_prior_weight(prior_weight, acquisition)
-        if isinstance(local_every, bool) or not isinstance(local_every, int) or local_every < 0:
-            raise ConfigurationError(
-                "The 'local_every' parameter of BONASSampler must be an int >= 0 (0: no local "
-                f"steps). Got {local_every!r} instead."
-            )
-        if candidate_search not in _CANDIDATE_SEARCHES:
-            raise ConfigurationError(
-                "The 'candidate_search' parameter of BONASSampler must be one of "
-                f"{list(_CANDIDATE_SEARCHES)}. Got {candidate_search!r} instead."
-            )
+        owner = "BONASSampler"
+        check_choice(acquisition, "acquisition", owner, _ACQUISITIONS)
+        check_choice(target_transform, "target_transform", owner, sorted(TARGET_TRANSFORMS))
+        check_int(n_startup_trials, "n_startup_trials", owner, low=1)
+        check_int(local_every, "local_every", owner, low=0, hint="(0: no local steps)")
+        check_choice(candidate_search, "candidate_search", owner, _CANDIDATE_SEARCHES)
         if candidate_search == "enumerate" and not space.is_enumerable:
             raise ConfigurationError(
                 "The 'candidate_search' parameter of BONASSampler is 'enumerate', but "
                 f"{type(space).__name__} cannot be enumerated. Use 'mutation' or 'auto'."
             )
+        check_int(candidate_chunk_size, "candidate_chunk_size", owner, low=1)
+        self.acquisition_kwargs = self._check_acquisition_kwargs(acquisition, acquisition_kwargs)
+        self.candidate_kwargs = self._check_candidate_kwargs(candidate_kwargs)
+        legacy: dict[str, Any] = {
+            "n_warm_start": n_warm_start,
+            "warm_start_pool": warm_start_pool,
+            "prior_weight": prior_weight,
+        }
+        self.warm_start, self._proxy = self._resolve_warm_start(
+            warm_start, legacy, n_startup_trials, acquisition
+        )
         self._surrogate = self._make_surrogate(surrogate, dict(surrogate_kwargs or {}))
         self._encoder = self._make_encoder(encoding, encoding_kwargs or {})
         self.acquisition = acquisition
-        self.acquisition_kwargs = dict(acquisition_kwargs or {})
         self.target_transform = target_transform
         self.n_startup_trials = n_startup_trials
-        self.warm_start = warm_start
-        self._proxy = self._resolve_warm_start(warm_start)  # None, "synflow" or a callable
-        self.n_warm_start = (n_startup_trials + 1) // 2 if n_warm_start is None else n_warm_start
-        self.warm_start_pool = warm_start_pool
-        self.prior_weight = prior_weight
-        self._warm_pool: tuple[list[Any], list[str]] | None = None  # the proxy's top classes
-        # The proxy's reference cells, keys and scores, and its scores by key.
-        self._proxy_ref: tuple[list[Any], list[str], np.ndarray] | None = None
-        self._proxy_memo: dict[str, float] = {}
+        # The proxy's scores, computed once when first needed.
+        self._guide: ProxyGuide | None = None
+        if self.warm_start is not None and self._proxy is not None:
+            self._guide = ProxyGuide(
+                space, self._proxy, pool=self.warm_start.pool, seed=self._seed
+            )
         self.candidate_search = candidate_search
-        self.candidate_kwargs = dict(candidate_kwargs or {})
         self.local_every = local_every
         self.candidate_chunk_size = candidate_chunk_size
         self._pool: tuple[list[Any], np.ndarray, dict[str, int]] | None = None
@@ -265,73 +255,119 @@ class BONASSampler(SpaceSampler):
                 kwargs["seed"] = int(np.random.SeedSequence([self._seed, 11]).generate_state(1)[0])
         return registry.make(surrogate, **kwargs)
 
-    def _is_nb201(self) -> bool:
-        from bonas.spaces.nb201 import NB201Space
+    # The warm-start options of earlier versions, read from the WarmStart.
+    @property
+    def n_warm_start(self) -> int:
+        """Startup trials the proxy picks (``warm_start.n_cells``; 0 without a warm start)."""
+        return 0 if self.warm_start is None else int(self.warm_start.n_cells or 0)
 
-        return isinstance(self.space, NB201Space)
+    @property
+    def warm_start_pool(self) -> int | None:
+        """``warm_start.pool`` (``None`` without a warm start)."""
+        return None if self.warm_start is None else self.warm_start.pool
 
-    def _resolve_warm_start(self, warm_start: Any) -> str | Callable[[list[Any]], Any] | None:
-        """The proxy ``warm_start`` stands for: ``"auto"`` is synflow on NB201, else none."""
-        if warm_start == "auto":
-            return "synflow" if self._is_nb201() else None
-        return warm_start
+    @property
+    def prior_weight(self) -> float:
+        """``warm_start.prior_weight`` (0 without a warm start)."""
+        return 0.0 if self.warm_start is None else float(self.warm_start.prior_weight or 0.0)
+
+    def _resolve_warm_start(
+        self,
+        warm_start: Any,
+        legacy: dict[str, Any],
+        n_startup_trials: int,
+        acquisition: str,
+    ) -> tuple[WarmStart | None, Proxy | None]:
+        """The :class:`WarmStart` that ``warm_start`` stands for, defaults filled in for this
+        sampler and checked against its space, and its proxy; ``None`` for no warm start."""
+        given = {k: v for k, v in legacy.items() if v is not None}
+        if given:
+            warnings.warn(
+                f"The {sorted(given)} parameters of BONASSampler are deprecated; pass "
+                "warm_start=WarmStart(proxy, "
+                + ", ".join(f"{_LEGACY_WARM_START[k]}=..." for k in sorted(given))
+                + ") instead.",
+                DeprecationWarning,
+                stacklevel=3,
+            )
+        if isinstance(warm_start, str) and warm_start == "auto":
+            warm_start = self.space.default_proxy
+        if warm_start is None:
+            return None, None
+        if isinstance(warm_start, WarmStart) and given:
+            raise ConfigurationError(
+                f"The {sorted(given)} parameters of BONASSampler cannot be combined with "
+                "warm_start=WarmStart(...): set them on the WarmStart."
+            )
+        if not isinstance(warm_start, WarmStart):
+            if not isinstance(warm_start, (str, Proxy)) and not callable(warm_start):
+                raise invalid(
+                    "BONASSampler",
+                    "warm_start",
+                    "None, 'auto', a WarmStart, a proxy name, a Proxy or a callable "
+                    "(cells -> scores)",
+                    warm_start,
+                )
+            fields = {_LEGACY_WARM_START[k]: v for k, v in given.items()}
+            warm_start = WarmStart(warm_start, **fields)
+        if isinstance(warm_start.proxy, str):
+            from bonas import proxies
+
+            if warm_start.proxy not in proxies.available():
+                raise invalid(
+                    "BONASSampler",
+                    "warm_start",
+                    f"None, 'auto', a WarmStart, a Proxy, a callable or one of the proxies "
+                    f"{proxies.available()}",
+                    warm_start.proxy,
+                )
+        proxy = make_proxy(warm_start.proxy)
+        if not proxy.supports(self.space):
+            raise ConfigurationError(
+                f"The 'warm_start' parameter of BONASSampler names the proxy {proxy.label!r}, "
+                f"which does not score the cells of a {type(self.space).__name__}. Pass a proxy "
+                "or a callable that scores this space's cells, or warm_start=None."
+            )
+        return warm_start.resolved(n_startup_trials, acquisition, "BONASSampler"), proxy
 
     @staticmethod
-    def _check_prior_weight(prior_weight: Any, acquisition: str) -> float:
-        """``prior_weight`` as a number, the default resolved for ``acquisition``."""
-        log_scale = acquisition in ("logei", "noisy_logei")
-        if prior_weight is None:
-            return _PRIOR_WEIGHT if log_scale else 0.0
-        if (
-            isinstance(prior_weight, bool)
-            or not isinstance(prior_weight, (int, float))
-            or not 0 <= prior_weight < float("inf")
-        ):
-            raise ConfigurationError(
-                "The 'prior_weight' parameter of BONASSampler must be a finite number >= 0 "
-                f"(0: no prior) or None. Got {prior_weight!r} instead."
-            )
-        if prior_weight > 0 and not log_scale:
-            raise ConfigurationError(
-                f"The 'prior_weight' parameter of BONASSampler is {prior_weight!r}, but the "
-                f"acquisition {acquisition!r} is not on a log scale, so a prior cannot be added "
-                "to it. Use acquisition='logei' or 'noisy_logei', or prior_weight=0."
-            )
-        return float(prior_weight)
+    def _check_acquisition_kwargs(acquisition: str, kwargs: Any) -> dict[str, Any]:
+        """``acquisition_kwargs`` bound against the acquisition they go to, now."""
+        from bonas.acquisition import functions as F
 
-    def _check_warm_start(
-        self, warm_start: Any, n_warm_start: Any, pool: Any, n_startup_trials: int
-    ) -> None:
-        if warm_start is not None and not callable(warm_start):
-            if warm_start not in ("auto", *_WARM_STARTS):
-                raise ConfigurationError(
-                    "The 'warm_start' parameter of BONASSampler must be None, 'auto', one of "
-                    f"{list(_WARM_STARTS)} or a callable (cells -> scores). Got {warm_start!r} "
-                    "instead."
-                )
-            if warm_start == "synflow" and not self._is_nb201():
-                raise ConfigurationError(
-                    f"The 'warm_start' parameter of BONASSampler is {warm_start!r}, which scores "
-                    f"NB201 networks, but the space is a {type(self.space).__name__}. Pass a "
-                    "callable that scores this space's cells, or warm_start=None."
-                )
-        checks: list[tuple[str, Any, int, int | None]] = [("warm_start_pool", pool, 1, None)]
-        if n_warm_start is not None:
-            checks.append(("n_warm_start", n_warm_start, 0, n_startup_trials))
-        for name, value, low, high in checks:
-            if (
-                isinstance(value, bool)
-                or not isinstance(value, int)
-                or value < low
-                or (high is not None and value > high)
-            ):
-                bound = (
-                    f"an int in [{low}, n_startup_trials={high}]" if high else f"an int >= {low}"
-                )
-                raise ConfigurationError(
-                    f"The '{name}' parameter of BONASSampler must be {bound}. "
-                    f"Got {value!r} instead."
-                )
+        classes = {
+            "logei": F.LogEI,
+            "noisy_logei": F.NoisyLogEI,
+            "ucb": F.UCB,
+            "thompson": F.ThompsonSampling,
+        }
+        return bind_options(
+            classes[acquisition],
+            kwargs,
+            "acquisition_kwargs",
+            "BONASSampler",
+            given=_ACQUISITION_GIVEN[acquisition],
+        )
+
+    @staticmethod
+    def _check_candidate_kwargs(kwargs: Any) -> dict[str, Any]:
+        """``candidate_kwargs`` bound against the mutation search, now."""
+        from bonas.acquisition.optimize import mutation_candidates
+
+        options = dict(kwargs or {})
+        n_incumbents = options.pop("n_incumbents", None)
+        if n_incumbents is not None:
+            check_int(n_incumbents, "candidate_kwargs['n_incumbents']", "BONASSampler", low=1)
+        checked = bind_options(
+            mutation_candidates,
+            options,
+            "candidate_kwargs",
+            "BONASSampler",
+            given=("incumbents", "neighbors", "sample", "taken", "rng"),
+        )
+        if n_incumbents is not None:
+            checked["n_incumbents"] = n_incumbents
+        return checked
 
     def _make_encoder(self, encoding: str | Encoder, kwargs: dict[str, Any]) -> Encoder:
         from bonas import encodings
@@ -379,8 +415,8 @@ class BONASSampler(SpaceSampler):
     def propose(self, state: SearchState, rng: np.random.Generator, trial: FrozenTrial) -> Any:
         if len(state.values) < self.n_startup_trials:
             started = len(state.values) + len(state.pending)
-            if self._proxy is not None and started < self.n_warm_start:
-                archs, keys = self._warm_start_pool()
+            if self._guide is not None and started < self.n_warm_start:
+                archs, keys = self._guide.top()
                 free = [i for i, key in enumerate(keys) if key not in state.taken]
                 if free:
                     return archs[free[int(rng.integers(len(free)))]]
@@ -390,92 +426,18 @@ class BONASSampler(SpaceSampler):
             return self._next_ranked(ranking, state, rng)
         return self._model_based(state, rng, trial.number)
 
-    def _warm_start_pool(self) -> tuple[list[Any], list[str]]:
-        """The proxy's ``warm_start_pool`` best classes (one cell each) and their keys."""
-        if self._warm_pool is None:
-            cells, keys, scores = self._proxy_reference()
-            top = np.argsort(-scores, kind="stable")[: self.warm_start_pool]
-            self._warm_pool = ([cells[i] for i in top], [keys[i] for i in top])
-        return self._warm_pool
+    def _prior_exponent(self, state: SearchState) -> float:
+        """The πBO exponent of the proxy's prior at this step (0: no prior); see
+        :func:`~bonas.acquisition.prior.gated_weight`."""
+        from bonas.acquisition.prior import MIN_VALUES, gated_weight
 
-    def _proxy_reference(self) -> tuple[list[Any], list[str], np.ndarray]:
-        """The cells the proxy is scored on once: one per class of an enumerable space, else
-        ``_WARM_SAMPLE`` sampled cells (distinct classes); their keys and scores."""
-        if self._proxy_ref is not None:
-            return self._proxy_ref
-        if self.space.is_enumerable:
-            pool = class_pool(self.space)
-            cells, keys = list(pool.representatives), list(pool.index)  # both in class order
-        else:
-            rng = np.random.default_rng(np.random.SeedSequence([self._seed, 13]))
-            by_key = {self.space.canonical(a): a for a in self.space.sample(_WARM_SAMPLE, rng)}
-            cells, keys = list(by_key.values()), list(by_key)
-        scores = self._proxy_scores(cells, keys)
-        self._proxy_ref = (cells, keys, scores)
-        self._proxy_memo = dict(zip(keys, scores.tolist(), strict=True))
-        return self._proxy_ref
-
-    def _proxy_scores(self, cells: list[Any], keys: list[str]) -> np.ndarray:
-        """The proxy's score of each of ``cells`` (whose canonical keys are ``keys``)."""
-        if self._proxy == "synflow":
-            from bonas.nb201.proxies import synflow_table
-
-            table = synflow_table()
-            return np.array([table[key] for key in keys])
-        assert callable(self._proxy)
-        name = getattr(self._proxy, "__name__", type(self._proxy).__name__)
-        returned = self._proxy(cells)
-        try:
-            scores = np.asarray(returned, dtype=float)
-        except (TypeError, ValueError):
-            raise ConfigurationError(
-                f"The 'warm_start' proxy {name} of BONASSampler must return one number per "
-                f"cell. Got {type(returned).__name__} {str(returned)[:80]!r}."
-            ) from None
-        if scores.shape != (len(cells),) or not np.all(np.isfinite(scores)):
-            raise ConfigurationError(
-                f"The 'warm_start' proxy {name} of BONASSampler must return one finite "
-                f"score per cell: {len(cells)} for the {len(cells)} cells it was given. "
-                f"Got an array of shape {scores.shape}"
-                f"{'' if scores.shape != (len(cells),) else ' with NaN or inf in it'}."
-            )
-        return scores
-
-    def _proxy_normal_scores(self, archs: Sequence[Any], keys: Sequence[str]) -> np.ndarray:
-        """The proxy's view of ``archs`` as normal scores of their ranks among the reference
-        cells' proxy scores (the copula of the targets, applied to the proxy), so that its
-        scale does not matter. Cells outside the reference are scored and kept."""
-        from bonas.surrogates.transforms import normal_scores
-
-        _, _, reference = self._proxy_reference()
-        memo = self._proxy_memo
-        missing = [i for i, key in enumerate(keys) if key not in memo]
-        if missing:
-            fresh = self._proxy_scores([archs[i] for i in missing], [keys[i] for i in missing])
-            memo.update(zip((keys[i] for i in missing), fresh.tolist(), strict=True))
-        return normal_scores(np.array([memo[key] for key in keys]), reference)
-
-    def _prior_term(
-        self, state: SearchState, archs: Sequence[Any], keys: Sequence[str]
-    ) -> np.ndarray | None:
-        """What the proxy adds to the candidates' log-acquisition (πBO): ``prior_weight`` ×
-        max(0, the proxy's rank correlation with the values seen so far) / (model-based
-        trials so far) × the candidates' normal scores; ``None`` when that weight is 0."""
-        if self._proxy is None or self._prior_weight == 0 or len(state.values) < 3:
-            return None
-        from scipy.stats import spearmanr
-
-        seen = self._proxy_normal_scores(
+        if self._guide is None or self.prior_weight == 0 or len(state.values) < MIN_VALUES:
+            return 0.0
+        seen = self._guide.normal_scores(
             state.archs, [self.space.canonical(a) for a in state.archs]
         )
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # constant input: NaN, handled below
-            rho = float(spearmanr(seen, state.values)[0])
-        if not rho > 0:  # NaN (constant values or scores) counts as no agreement
-            return None
         n_model = max(1, len(state.values) - self.n_startup_trials + 1)
-        weight = self._prior_weight * rho / n_model
-        return weight * self._proxy_normal_scores(archs, keys)
+        return gated_weight(self.prior_weight, seen, np.asarray(state.values), n_model)
 
     def _next_ranked(self, ranking: _Ranking, state: SearchState, rng: np.random.Generator) -> Any:
         """Propose again after another worker took the cell: no refit (trials finished since
@@ -538,6 +500,7 @@ class BONASSampler(SpaceSampler):
 
     def _model_based(self, state: SearchState, rng: np.random.Generator, number: int) -> Any:
         from bonas.acquisition.optimize import argmax_scores, score_chunked
+        from bonas.surrogates.base import kriging_believer
         from bonas.surrogates.transforms import transform_targets
 
         cand_archs, X_cand, keys = self._candidates(state, rng)
@@ -548,7 +511,7 @@ class BONASSampler(SpaceSampler):
         X = self._encode(state.archs)
         y = transform_targets(np.asarray(state.values), self.target_transform)
         fitted_on = tuple(state.numbers)
-        if fitted_on == self._fitted_on and hasattr(self._surrogate, "condition"):
+        if fitted_on == self._fitted_on:
             # The same trials as the last fit (a proposal lost to another worker, or a trial
             # failed): keep the hyperparameters, refit the data only.
             surrogate = self._surrogate.condition(X, y)
@@ -556,19 +519,18 @@ class BONASSampler(SpaceSampler):
             surrogate = self._surrogate.fit(X, y)
             self._fitted_on = fitted_on
         if state.pending:
-            # Kriging believer: the pending cells are believed to score the current mean, so
-            # the model's uncertainty shrinks around them and the next pick goes elsewhere.
-            X_pend = self._encode(state.pending)
-            believed = surrogate.predict(X_pend)
-            refit: Callable[[np.ndarray, np.ndarray], Any] = getattr(
-                surrogate, "condition", surrogate.fit
-            )
-            surrogate = refit(np.vstack([X, X_pend]), np.concatenate([y, believed]))
+            # The pending cells are believed to score the current mean, so the model's
+            # uncertainty shrinks around them and the next pick goes elsewhere.
+            surrogate = kriging_believer(surrogate, X, y, self._encode(state.pending))
         acq = self._acquisition_function(surrogate, X, y, rng)
+        weight = self._prior_exponent(state)
+        if weight > 0:
+            assert self._guide is not None  # a weight > 0 needs a proxy
+            from bonas.acquisition.prior import PriorGuided, TabulatedPrior
+
+            log_prior = TabulatedPrior(X_cand, self._guide.normal_scores(cand_archs, keys))
+            acq = PriorGuided(acq, log_prior, weight=weight)
         scores = score_chunked(acq, X_cand, chunk_size=self.candidate_chunk_size)
-        prior = self._prior_term(state, cand_archs, keys)
-        if prior is not None:
-            scores = scores + prior
         best = argmax_scores(scores, rng=rng)
         order = [best, *(int(i) for i in np.argsort(-scores, kind="stable") if i != best)]
         self._ranking = _Ranking(number, cand_archs, keys, order)
@@ -576,7 +538,7 @@ class BONASSampler(SpaceSampler):
 
     def _acquisition_function(
         self, surrogate: Surrogate, X: np.ndarray, y: np.ndarray, rng: np.random.Generator
-    ) -> Callable[[np.ndarray], np.ndarray]:
+    ) -> Acquisition:
         from bonas.acquisition import functions as F
 
         kw = self.acquisition_kwargs

@@ -106,9 +106,24 @@ class SearchSpace(abc.ABC, Generic[Arch]):
         params = {name: suggest_from(trial, name, d) for name, d in self.distributions().items()}
         return self.from_params(params)
 
+    @property
+    def default_proxy(self) -> str | None:
+        """The registered zero-cost proxy (:mod:`bonas.proxies`) that scores this space's
+        cells well enough to warm-start a search (``BONASSampler(warm_start="auto")``), or
+        ``None``: no proxy is known for this space."""
+        return None
+
     # -- helpers --------------------------------------------------------------------------
     def encode(self, archs: Sequence[Arch], encoder: Any) -> np.ndarray:
-        """Encode ``archs`` with ``encoder`` (anything with ``encode(graphs)``)."""
+        """Deprecated: ``encoder.encode([space.to_graph(a) for a in archs])`` does the same."""
+        import warnings
+
+        warnings.warn(
+            "SearchSpace.encode is deprecated and will be removed; call "
+            "encoder.encode([space.to_graph(a) for a in archs]) instead.",
+            DeprecationWarning,
+            stacklevel=2,
+        )
         return encoder.encode([self.to_graph(a) for a in archs])
 
     def _bad_params(self, params: Mapping[str, Any], why: str) -> InvalidArchitectureError:

@@ -146,6 +146,11 @@ class NB201Space(SearchSpace[NB201Arch]):
     def is_enumerable(self) -> bool:
         return True
 
+    @property
+    def default_proxy(self) -> str:
+        """``"synflow"`` (:class:`bonas.nb201.proxies.SynflowProxy`)."""
+        return "synflow"
+
     def enumerate(self) -> Iterator[NB201Arch]:
         """Yield the 15,625 cells in the lexicographic order of their table keys."""
         yield from itertools.product(NB201_OPS, repeat=len(NB201_EDGES))

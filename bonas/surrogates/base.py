@@ -9,7 +9,7 @@ import numpy as np
 
 from bonas.exceptions import ConfigurationError, NotFittedError
 
-__all__ = ["Surrogate", "check_X", "check_Xy"]
+__all__ = ["kriging_believer", "Surrogate", "check_X", "check_Xy"]
 
 
 def check_X(X: Any, *, n_features: int | None = None, where: str = "X") -> np.ndarray:
@@ -67,6 +67,17 @@ class Surrogate(abc.ABC):
     def fit(self, X: np.ndarray, y: np.ndarray) -> Surrogate:
         """Fit on ``X`` `(n, d)` and ``y`` `(n,)`; return ``self``."""
 
+    def condition(self, X: np.ndarray, y: np.ndarray) -> Surrogate:
+        """Take in ``X`` `(n, d)`, ``y`` `(n,)` as the whole data, keeping what was learned about
+        the model (its hyperparameters) where the model can; return ``self``.
+
+        Samplers call it when the data changed but a full fit is not wanted: for pending cells
+        believed to score their mean (:func:`kriging_believer`), or when a proposal is made
+        again on the trials of the last fit. The default refits (:meth:`fit`); a GP overrides
+        it to refit its data with the hyperparameters it has.
+        """
+        return self.fit(X, y)
+
     @abc.abstractmethod
     def _predict(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Return the predictive mean and standard deviation of ``X`` `(m, d)`, each `(m,)`."""
@@ -111,3 +122,21 @@ class Surrogate(abc.ABC):
             raise NotFittedError(
                 f"This {type(self).__name__} is not fitted yet; call fit(X, y) first."
             )
+
+
+def kriging_believer(
+    surrogate: Surrogate, X: np.ndarray, y: np.ndarray, X_pending: np.ndarray
+) -> Surrogate:
+    """Fantasize pending evaluations: ``X_pending`` `(p, d)` are believed to score what the
+    fitted ``surrogate`` predicts for them, and the surrogate is conditioned on the data with
+    those beliefs added (Ginsbourger et al. 2010, "kriging believer"). The mean stays, the
+    uncertainty shrinks around the pending cells, so the next proposal goes elsewhere.
+
+    Returns:
+        The conditioned surrogate (``surrogate`` itself; with no pending cell, unchanged).
+    """
+    X_pending = check_X(X_pending, n_features=surrogate.n_features_in_, where="X_pending")
+    if X_pending.shape[0] == 0:
+        return surrogate
+    believed = surrogate.predict(X_pending)
+    return surrogate.condition(np.vstack([X, X_pending]), np.concatenate([y, believed]))

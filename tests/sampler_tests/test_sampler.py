@@ -375,7 +375,7 @@ def test_warm_start_draws_the_first_trials_from_the_proxys_top(
         # A space that cannot be listed: the pool is the best of cells sampled with the seed.
         pools.append(set(keys))
     if space.is_enumerable:  # the pool is the proxy's best 30 classes
-        from bonas.samplers.base import class_pool
+        from bonas.spaces.pool import class_pool
 
         every = proxy(list(class_pool(space).representatives))
         assert sorted(proxy(archs)) == sorted(every)[-30:]
