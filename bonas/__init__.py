@@ -16,8 +16,8 @@ _LAZY = {
     "NB201Space": "bonas.spaces.nb201",
     "CellSpace": "bonas.spaces.cell",
     "SearchSpace": "bonas.spaces.base",
-    "NB201Benchmark": "bonas.benchmark",
-    "TabularBenchmark": "bonas.benchmark",
+    "NB201Benchmark": "bonas.nb201.table",
+    "TabularBenchmark": "bonas.tabular",
     "BONASSampler": "bonas.samplers",
     "WarmStart": "bonas.samplers",
     "EvolutionSampler": "bonas.samplers",
@@ -44,8 +44,8 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
-    from bonas.benchmark import NB201Benchmark, TabularBenchmark
     from bonas.guard import guard_objective
+    from bonas.nb201.table import NB201Benchmark
     from bonas.samplers import (
         BONASSampler,
         EvolutionSampler,
@@ -57,6 +57,7 @@ if TYPE_CHECKING:
     from bonas.spaces.base import SearchSpace
     from bonas.spaces.cell import CellSpace
     from bonas.spaces.nb201 import NB201Space
+    from bonas.tabular import TabularBenchmark
 
 
 __getattr__, __dir__ = lazy_exports(__name__, _LAZY, __all__)

@@ -42,7 +42,7 @@ if TYPE_CHECKING:
     from bonas._cli.progress import ProgressBar
     from bonas._cli.storage import StorageURL
     from bonas._cli.workers import WorkerPool
-    from bonas.benchmark import NB201Benchmark
+    from bonas.nb201.table import NB201Benchmark
 
 __all__ = ["build_parser", "main"]
 
@@ -698,7 +698,7 @@ def _wait_for_workers(session: _Session) -> None:
 
 
 def _benchmark(args: argparse.Namespace) -> NB201Benchmark:
-    from bonas.benchmark import NB201Benchmark
+    from bonas.nb201.table import NB201Benchmark
 
     return NB201Benchmark(
         args.dataset, mode=args.mode, seed=args.seed if args.mode == "noisy" else None

@@ -1,7 +1,7 @@
 """What a benchmark study found: summary, incumbent plot and trial table.
 
 ``bonas search`` and ``bonas report`` are thin wrappers over this module, and it works on any
-Optuna study whose trials ran :meth:`bonas.benchmark.TabularBenchmark.objective` on an NB201
+Optuna study whose trials ran :meth:`bonas.tabular.TabularBenchmark.objective` on an NB201
 table, whichever sampler made them. The benchmark a study ran on is recorded when
 ``bonas search`` creates it, as the study user attribute :data:`BENCHMARK_ATTR`
 (``{"space": "nb201", "dataset": "cifar10", "mode": "mean", ...}``); :func:`benchmark_spec`
@@ -9,7 +9,7 @@ reads it back.
 
 Example:
     >>> import optuna
-    >>> from bonas.benchmark import NB201Benchmark
+    >>> from bonas.nb201.table import NB201Benchmark
     >>> optuna.logging.set_verbosity(optuna.logging.WARNING)
     >>> bench = NB201Benchmark("cifar10")
     >>> study = optuna.create_study(
@@ -41,7 +41,7 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
     from optuna.trial import FrozenTrial
 
-    from bonas.benchmark import NB201Benchmark
+    from bonas.nb201.table import NB201Benchmark
 
 __all__ = [
     "new_figure",
@@ -194,7 +194,7 @@ def benchmark_spec(study: optuna.Study) -> dict[str, Any]:
 
 def make_benchmark(spec: Mapping[str, Any]) -> NB201Benchmark:
     """The benchmark object of a :func:`benchmark_spec`."""
-    from bonas.benchmark import NB201Benchmark
+    from bonas.nb201.table import NB201Benchmark
 
     seed = spec.get("seed")
     return NB201Benchmark(
@@ -504,7 +504,7 @@ def nb201_info() -> dict[str, Any]:
     """
     import numpy as np
 
-    from bonas.benchmark import NB201_DATASETS, NB201Benchmark
+    from bonas.nb201.table import NB201_DATASETS, NB201Benchmark
     from bonas.spaces.nb201 import NB201Space
 
     space = NB201Space()

