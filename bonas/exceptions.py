@@ -16,6 +16,7 @@ __all__ = [
     "NotFittedError",
     "SpaceTooLargeError",
     "StorageError",
+    "SurrogateFitError",
     "UsageError",
 ]
 
@@ -46,6 +47,11 @@ class NotFittedError(BonasError, RuntimeError):
 
 class BenchmarkDataError(BonasError, RuntimeError):
     """A benchmark table is missing or broken; the message says how to install it."""
+
+
+class SurrogateFitError(BonasError, RuntimeError):
+    """A surrogate cannot be fitted to the data it was given: e.g. a GP whose covariance stays
+    not positive definite even with jitter (many duplicate points with different values)."""
 
 
 class StorageError(BonasError, RuntimeError):

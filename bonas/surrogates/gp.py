@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
-from bonas.exceptions import BonasError, ConfigurationError
+from bonas._validation import check_choice, check_int
+from bonas.exceptions import SurrogateFitError
 from bonas.surrogates.base import Surrogate, check_Xy
 
 if TYPE_CHECKING:
@@ -69,6 +70,12 @@ class GPSurrogate(Surrogate):
         refit_every: Re-optimize hyperparameters on every ``refit_every``-th call of :meth:`fit`.
         chunk_size: Candidates predicted per batch, to bound memory.
 
+    Raises:
+        ConfigurationError: from :meth:`fit`, for an unknown ``kernel`` or a ``refit_every``
+            that is not an int >= 1.
+        SurrogateFitError: from :meth:`predict`, if the fitted covariance is not positive
+            definite even with jitter (:class:`~bonas.exceptions.SurrogateFitError`).
+
     Example:
         >>> X = np.array([[0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
         >>> gp = GPSurrogate(kernel="tanimoto").fit(X, np.array([1.0, 2.0, 3.0]))
@@ -92,16 +99,8 @@ class GPSurrogate(Surrogate):
         return f"GPSurrogate(kernel={self.kernel!r}, refit_every={self.refit_every})"
 
     def _validate_params(self) -> None:
-        if self.kernel not in KERNELS:
-            raise ConfigurationError(
-                f"The 'kernel' parameter of GPSurrogate must be one of {list(KERNELS)}. "
-                f"Got {self.kernel!r} instead."
-            )
-        if not isinstance(self.refit_every, int) or self.refit_every < 1:
-            raise ConfigurationError(
-                "The 'refit_every' parameter of GPSurrogate must be an int >= 1. "
-                f"Got {self.refit_every!r} instead."
-            )
+        check_choice(self.kernel, "kernel", "GPSurrogate", KERNELS)
+        check_int(self.refit_every, "refit_every", "GPSurrogate", low=1)
 
     def _covar_module(self, n_features: int) -> Kernel | None:
         from gpytorch.kernels import MaternKernel, ScaleKernel
@@ -114,6 +113,7 @@ class GPSurrogate(Surrogate):
 
     def fit(self, X: np.ndarray, y: np.ndarray) -> GPSurrogate:
         """Fit the GP on ``X`` `(n, d)` and ``y`` `(n,)`; return ``self``."""
+        self._validate_params()
         self.n_fits_ = getattr(self, "n_fits_", 0) + 1
         return self._fit(X, y, optimize=(self.n_fits_ - 1) % self.refit_every == 0)
 
@@ -123,6 +123,7 @@ class GPSurrogate(Surrogate):
         This is how pending evaluations are fantasized (kriging believer): cheap, and it shrinks
         the uncertainty around cells that other workers are evaluating.
         """
+        self._validate_params()
         return self._fit(X, y, optimize=False)
 
     def _fit(self, X: np.ndarray, y: np.ndarray, *, optimize: bool) -> GPSurrogate:
@@ -132,7 +133,6 @@ class GPSurrogate(Surrogate):
         from botorch.models.transforms import Standardize
         from gpytorch.mlls import ExactMarginalLogLikelihood
 
-        self._validate_params()
         X, y = check_Xy(X, y)
         if hasattr(self, "n_features_in_") and X.shape[1] != self.n_features_in_:
             self._state_ = None  # a new feature space: no warm start
@@ -231,7 +231,7 @@ def _cholesky_with_jitter(K: torch.Tensor) -> torch.Tensor:
         if int(info) == 0:
             return L
         jitter = 1e-8 if jitter == 0.0 else jitter * 10
-    raise BonasError(
+    raise SurrogateFitError(
         "The GP covariance is not positive definite even with jitter; the data may hold many "
         "duplicate points with different values."
     )

@@ -1,4 +1,4 @@
-"""``GPSurrogate``: its own prediction path agrees with BoTorch's posterior."""
+"""``GPSurrogate``: its own prediction path agrees with BoTorch's posterior; its errors."""
 
 from __future__ import annotations
 
@@ -6,8 +6,11 @@ import numpy as np
 import pytest
 import torch
 
-from bonas import NB201Benchmark, encodings
+from bonas import encodings
+from bonas.exceptions import BonasError, ConfigurationError, SurrogateFitError
+from bonas.nb201.table import NB201Benchmark
 from bonas.surrogates import GPSurrogate
+from bonas.surrogates.gp import _cholesky_with_jitter
 
 
 @pytest.mark.parametrize("kernel", ["tanimoto", "matern", "rbf"])
@@ -32,3 +35,31 @@ def test_predictions_equal_the_botorch_posterior_of_the_fitted_model(kernel: str
         std, posterior.variance.squeeze(-1).sqrt().numpy(), rtol=0, atol=1e-8
     )
     assert np.ptp(mean) > 1.0  # not a flat model: the check compares something
+
+
+@pytest.mark.parametrize(
+    ("options", "match"),
+    [
+        ({"refit_every": True}, "'refit_every' parameter of GPSurrogate must be an int >= 1"),
+        ({"refit_every": 0}, "'refit_every'.*Got 0 instead"),
+        ({"refit_every": 2.0}, "'refit_every'.*Got 2.0 instead"),
+        ({"kernel": "linear"}, r"'kernel' parameter of GPSurrogate must be one of \['matern'"),
+    ],
+)
+def test_invalid_options_are_refused_at_fit(options: dict[str, object], match: str) -> None:
+    X, y = np.eye(3), np.arange(3.0)
+    with pytest.raises(ConfigurationError, match=match):
+        GPSurrogate(**options).fit(X, y)  # type: ignore[arg-type]
+
+
+def test_refit_every_accepts_a_numpy_int() -> None:
+    gp = GPSurrogate(refit_every=np.int64(2)).fit(np.eye(3), np.arange(3.0))  # type: ignore[arg-type]
+    assert gp.n_fits_ == 1
+
+
+def test_a_covariance_that_stays_indefinite_is_a_fit_error() -> None:
+    K = -torch.eye(3, dtype=torch.float64)  # no jitter up to 1e-3 makes it positive definite
+    with pytest.raises(SurrogateFitError, match="not positive definite even with jitter") as info:
+        _cholesky_with_jitter(K)
+    assert isinstance(info.value, BonasError)
+    assert isinstance(info.value, RuntimeError)
