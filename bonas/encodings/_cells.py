@@ -18,6 +18,7 @@ from typing import Any
 import networkx as nx
 import numpy as np
 
+from bonas._validation import invalid
 from bonas.exceptions import ConfigurationError, InvalidGraphError
 from bonas.graph import INPUT, OUTPUT, GraphSpec, check_cell_graph
 
@@ -81,9 +82,8 @@ def _describe(value: Any) -> str:
 
 
 def _bad_spec(owner: str, what: str, got: Any) -> ConfigurationError:
-    return ConfigurationError(
-        f"The 'spec' parameter of {owner} must be a valid bonas.graph.GraphSpec (use "
-        f"space.graph_spec): {what}. Got {got!r} instead."
+    return invalid(
+        owner, "spec", f"a valid bonas.graph.GraphSpec (use space.graph_spec): {what}", got
     )
 
 

@@ -148,16 +148,3 @@ class Encoder(abc.ABC):
                 "cell graph. Got an empty sequence instead."
             )
         return cells
-
-
-def check_option(owner: str, name: str, value: Any, ok: bool, expected: str) -> None:
-    """Raise :class:`ConfigurationError` for option ``name`` of ``owner`` unless ``ok``."""
-    if not ok:
-        raise ConfigurationError(
-            f"The '{name}' parameter of {owner} must be {expected}. Got {value!r} instead."
-        )
-
-
-def is_int(value: Any) -> bool:
-    """Whether ``value`` is an int (numpy ints included) and not a bool."""
-    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))

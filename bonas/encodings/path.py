@@ -10,8 +10,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from bonas._validation import check_bool, check_int, invalid
 from bonas.encodings._cells import dag_paths
-from bonas.encodings.base import CellBatch, Encoder, check_option, is_int
+from bonas.encodings.base import CellBatch, Encoder
 from bonas.exceptions import ConfigurationError, InvalidGraphError
 
 if TYPE_CHECKING:
@@ -82,14 +83,9 @@ class PathEncoder(Encoder):
     ) -> None:
         super().__init__(spec)
         owner = type(self).__name__
-        check_option(owner, "drop_zero", drop_zero, isinstance(drop_zero, bool), "True or False")
-        check_option(
-            owner,
-            "include_empty",
-            include_empty,
-            include_empty is None or isinstance(include_empty, bool),
-            "True, False or None",
-        )
+        check_bool(drop_zero, "drop_zero", owner)
+        if include_empty is not None and not isinstance(include_empty, bool):
+            raise invalid(owner, "include_empty", "True, False or None", include_empty)
         self.drop_zero = drop_zero
         self.include_empty = include_empty
         info = self._info
@@ -222,14 +218,7 @@ class TruncatedPathEncoder(Encoder):
         include_empty: bool | None = None,
     ) -> None:
         super().__init__(spec)
-        check_option(
-            type(self).__name__,
-            "n_paths",
-            n_paths,
-            is_int(n_paths) and n_paths >= 1,
-            "an int >= 1",
-        )
-        self.n_paths = int(n_paths)
+        self.n_paths = check_int(n_paths, "n_paths", type(self).__name__, low=1)
         self.drop_zero = drop_zero
         self.include_empty = include_empty
         self._full = PathEncoder(spec, drop_zero=drop_zero, include_empty=include_empty)

@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
-from bonas.encodings.base import CellBatch, Encoder, check_option, is_int
+from bonas._validation import check_choice, check_int
+from bonas.encodings.base import CellBatch, Encoder
 from bonas.graph import INPUT, OUTPUT
 
 if TYPE_CHECKING:
@@ -91,16 +92,9 @@ class WLEncoder(Encoder):
     ) -> None:
         super().__init__(spec)
         owner = type(self).__name__
-        check_option(owner, "h", h, is_int(h) and h >= 0, "an int >= 0")
-        check_option(
-            owner, "direction", direction, direction in _DIRECTIONS, f"one of {_DIRECTIONS}"
-        )
-        check_option(
-            owner, "min_count", min_count, is_int(min_count) and min_count >= 1, "an int >= 1"
-        )
-        self.h = int(h)
-        self.min_count = int(min_count)
-        self.direction: Direction = direction
+        self.h = check_int(h, "h", owner, low=0)
+        self.direction: Direction = check_choice(direction, "direction", owner, _DIRECTIONS)
+        self.min_count = check_int(min_count, "min_count", owner, low=1)
         self.vocabulary_: dict[tuple[int, str], int] | None = None
 
     def _options(self) -> dict[str, Any]:

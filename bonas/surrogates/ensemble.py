@@ -10,12 +10,13 @@ when a model is fitted, so importing this module stays cheap.
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
-from bonas.exceptions import ConfigurationError
+from bonas._validation import check_bool, check_choice, check_int, check_number, invalid
 from bonas.surrogates.base import Surrogate, check_X, check_Xy
 
 if TYPE_CHECKING:
@@ -28,10 +29,6 @@ LossName = Literal["mse", "mae"]
 
 #: The floor of the predictive standard deviation, relative to the standard deviation of ``y``.
 _MIN_REL_STD = 1e-6
-
-
-def _is_int(value: object) -> bool:
-    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
 
 
 class EnsembleSurrogate(Surrogate):
@@ -117,38 +114,29 @@ class EnsembleSurrogate(Surrogate):
         )
 
     def _validate_params(self) -> None:
-        def bad(name: str, expected: str, value: object) -> ConfigurationError:
-            return ConfigurationError(
-                f"The {name!r} parameter of EnsembleSurrogate must be {expected}. "
-                f"Got {value!r} instead."
-            )
-
+        owner = "EnsembleSurrogate"
         for name in ("n_members", "epochs", "chunk_size"):
-            value = getattr(self, name)
-            if not _is_int(value) or value < 1:
-                raise bad(name, "an int >= 1", value)
+            check_int(getattr(self, name), name, owner, low=1)
         if (
             isinstance(self.hidden, (str, bytes))
             or not isinstance(self.hidden, Sequence)
-            or not all(_is_int(w) and w >= 1 for w in self.hidden)
+            or not all(
+                isinstance(w, numbers.Integral) and not isinstance(w, bool) and w >= 1
+                for w in self.hidden
+            )
         ):
-            raise bad("hidden", "a sequence of ints >= 1, such as (32, 32, 32)", self.hidden)
-        if not isinstance(self.lr, (int, float)) or not (math.isfinite(self.lr) and self.lr > 0):
-            raise bad("lr", "a float > 0", self.lr)
-        if not isinstance(self.weight_decay, (int, float)) or not (
-            math.isfinite(self.weight_decay) and self.weight_decay >= 0
-        ):
-            raise bad("weight_decay", "a float >= 0", self.weight_decay)
-        if self.batch_size is not None and (not _is_int(self.batch_size) or self.batch_size < 1):
-            raise bad("batch_size", "None or an int >= 1", self.batch_size)
-        if not isinstance(self.bootstrap, (bool, np.bool_)):
-            raise bad("bootstrap", "a bool", self.bootstrap)
-        if self.loss not in ("mse", "mae"):
-            raise bad("loss", "'mse' or 'mae'", self.loss)
-        if self.sampling not in ("independent", "members"):
-            raise bad("sampling", "'independent' or 'members'", self.sampling)
-        if self.seed is not None and (not _is_int(self.seed) or self.seed < 0):
-            raise bad("seed", "None or an int >= 0", self.seed)
+            expected = "a sequence of ints >= 1, such as (32, 32, 32)"
+            raise invalid(owner, "hidden", expected, self.hidden)
+        check_number(self.lr, "lr", owner, low=0, low_open=True)
+        check_number(self.weight_decay, "weight_decay", owner, low=0)
+        if self.batch_size is not None:
+            check_int(self.batch_size, "batch_size", owner, low=1, hint="None trains full-batch.")
+        if not isinstance(self.bootstrap, np.bool_):
+            check_bool(self.bootstrap, "bootstrap", owner)
+        check_choice(self.loss, "loss", owner, ("mse", "mae"))
+        check_choice(self.sampling, "sampling", owner, ("independent", "members"))
+        if self.seed is not None:
+            check_int(self.seed, "seed", owner, low=0, hint="None draws fresh entropy.")
 
     def fit(self, X: np.ndarray, y: np.ndarray) -> EnsembleSurrogate:
         """Train the ensemble on ``X`` `(n, d)` and ``y`` `(n,)`; return ``self``."""

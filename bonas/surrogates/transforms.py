@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from bonas.exceptions import ConfigurationError
+from bonas._validation import check_choice
 
 __all__ = ["TARGET_TRANSFORMS", "normal_scores", "transform_targets"]
 
@@ -47,11 +47,5 @@ TARGET_TRANSFORMS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
 
 def transform_targets(y: np.ndarray, name: str) -> np.ndarray:
     """Apply the target transform ``name`` (one of :data:`TARGET_TRANSFORMS`) to ``y`` `(n,)`."""
-    try:
-        fn = TARGET_TRANSFORMS[name]
-    except KeyError:
-        raise ConfigurationError(
-            f"The 'target_transform' parameter must be one of {sorted(TARGET_TRANSFORMS)}. "
-            f"Got {name!r} instead."
-        ) from None
-    return fn(np.asarray(y, dtype=np.float64))
+    check_choice(name, "target_transform", "transform_targets", sorted(TARGET_TRANSFORMS))
+    return TARGET_TRANSFORMS[name](np.asarray(y, dtype=np.float64))
