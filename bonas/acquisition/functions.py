@@ -12,7 +12,7 @@ import math
 
 import numpy as np
 
-from bonas.exceptions import ConfigurationError
+from bonas._validation import check_number
 from bonas.surrogates.base import Surrogate
 
 __all__ = [
@@ -86,12 +86,8 @@ class LogEI(Acquisition):
 
     def __init__(self, surrogate: Surrogate, *, best_f: float, xi: float = 0.0) -> None:
         super().__init__(surrogate)
-        if not math.isfinite(best_f):
-            raise ConfigurationError(
-                f"The 'best_f' parameter of LogEI must be finite. Got {best_f}."
-            )
-        self.best_f = float(best_f)
-        self.xi = float(xi)
+        self.best_f = check_number(best_f, "best_f", "LogEI")
+        self.xi = check_number(xi, "xi", type(self).__name__)
 
     def __call__(self, X: np.ndarray) -> np.ndarray:
         mean, std = self.surrogate.predict(X, return_std=True)
@@ -118,9 +114,7 @@ class UCB(Acquisition):
 
     def __init__(self, surrogate: Surrogate, *, beta: float = 2.0) -> None:
         super().__init__(surrogate)
-        if not beta >= 0:
-            raise ConfigurationError(f"The 'beta' parameter of UCB must be >= 0. Got {beta}.")
-        self.beta = float(beta)
+        self.beta = check_number(beta, "beta", "UCB", low=0)
 
     def __call__(self, X: np.ndarray) -> np.ndarray:
         mean, std = self.surrogate.predict(X, return_std=True)

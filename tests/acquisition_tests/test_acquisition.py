@@ -55,10 +55,14 @@ def test_acquisitions_score_a_batch_and_prefer_good_points() -> None:
 
 def test_bad_acquisition_options_are_clear_errors() -> None:
     gp, _ = _fitted_gp()
-    with pytest.raises(ConfigurationError, match="'best_f'"):
+    with pytest.raises(ConfigurationError, match="'best_f' parameter of LogEI must be a finite"):
         LogEI(gp, best_f=float("nan"))
-    with pytest.raises(ConfigurationError, match="'beta'"):
+    with pytest.raises(ConfigurationError, match="'xi' parameter of LogEI.*'0.1'"):
+        LogEI(gp, best_f=1.0, xi="0.1")  # type: ignore[arg-type]
+    with pytest.raises(ConfigurationError, match="'beta' parameter of UCB must be a finite.*>= 0"):
         UCB(gp, beta=-1.0)
+    with pytest.raises(ConfigurationError, match="'beta'"):
+        UCB(gp, beta=True)
 
 
 def test_argmax_chunked_scores_every_chunk_and_breaks_ties_with_the_rng() -> None:
