@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from bonas.exceptions import ConfigurationError
+from bonas._validation import check_int
 from bonas.samplers.base import (
     Proposal,
     SearchState,
@@ -83,34 +83,27 @@ class EvolutionSampler(SpaceSampler):
         **options: Unpack[SpaceSamplerOptions],
     ) -> None:
         super().__init__(space, **options)
-        for name, value in (
-            ("population_size", population_size),
-            ("tournament_size", tournament_size),
-        ):
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ConfigurationError(
-                    f"The '{name}' parameter of EvolutionSampler must be an int >= 1. "
-                    f"Got {value!r} instead."
-                )
-        if tournament_size > population_size:
-            raise ConfigurationError(
-                "The 'tournament_size' parameter of EvolutionSampler must be at most "
-                f"'population_size' ({population_size}). Got {tournament_size!r} instead."
+        owner = "EvolutionSampler"
+        self.population_size = check_int(population_size, "population_size", owner, low=1)
+        self.tournament_size = check_int(
+            tournament_size,
+            "tournament_size",
+            owner,
+            low=1,
+            high=self.population_size,
+            hint="A tournament is drawn from the population (at most 'population_size').",
+        )
+        self.n_startup_trials = (
+            self.population_size
+            if n_startup_trials is None
+            else check_int(
+                n_startup_trials,
+                "n_startup_trials",
+                owner,
+                low=1,
+                hint="None starts with 'population_size' random cells.",
             )
-        if n_startup_trials is None:
-            n_startup_trials = population_size
-        if (
-            isinstance(n_startup_trials, bool)
-            or not isinstance(n_startup_trials, int)
-            or n_startup_trials < 1
-        ):
-            raise ConfigurationError(
-                "The 'n_startup_trials' parameter of EvolutionSampler must be an int >= 1 or "
-                f"None. Got {n_startup_trials!r} instead."
-            )
-        self.population_size = population_size
-        self.tournament_size = tournament_size
-        self.n_startup_trials = n_startup_trials
+        )
 
     def population(self, state: SearchState) -> list[int]:
         """The population: indices into ``state.archs`` of the last ``population_size`` cells."""

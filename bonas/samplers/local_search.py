@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from bonas.exceptions import ConfigurationError
+from bonas._validation import check_int
 from bonas.samplers.base import (
     Proposal,
     SearchState,
@@ -85,12 +85,7 @@ class LocalSearchSampler(SpaceSampler):
         **options: Unpack[SpaceSamplerOptions],
     ) -> None:
         super().__init__(space, **options)
-        if isinstance(n_init, bool) or not isinstance(n_init, int) or n_init < 1:
-            raise ConfigurationError(
-                f"The 'n_init' parameter of LocalSearchSampler must be an int >= 1. "
-                f"Got {n_init!r} instead."
-            )
-        self.n_init = n_init
+        self.n_init = check_int(n_init, "n_init", "LocalSearchSampler", low=1)
 
     def propose(self, state: SearchState, rng: np.random.Generator, trial: FrozenTrial) -> Any:
         canonical = self.space.canonical

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from bonas._validation import check_choice
 from bonas.exceptions import ConfigurationError
 from bonas.samplers.base import (
     SearchState,
@@ -71,11 +72,7 @@ class RandomSearchSampler(SpaceSampler):
         **options: Unpack[SpaceSamplerOptions],
     ) -> None:
         super().__init__(space, **options)
-        if uniform_over not in ("cells", "classes"):
-            raise ConfigurationError(
-                "The 'uniform_over' parameter of RandomSearchSampler must be 'cells' or "
-                f"'classes'. Got {uniform_over!r} instead."
-            )
+        check_choice(uniform_over, "uniform_over", "RandomSearchSampler", ("cells", "classes"))
         if uniform_over == "classes" and not space.is_enumerable:
             raise ConfigurationError(
                 "The 'uniform_over' parameter of RandomSearchSampler can be 'classes' only for "

@@ -9,13 +9,14 @@ the logits.
 
 from __future__ import annotations
 
-import math
+import numbers
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from optuna.distributions import CategoricalDistribution, IntDistribution
 
+from bonas._validation import check_int, check_number, invalid
 from bonas.exceptions import BonasError, ConfigurationError
 from bonas.samplers.base import SearchState, SpaceSampler, SpaceSamplerOptions
 
@@ -104,33 +105,18 @@ class REINFORCESampler(SpaceSampler):
         **options: Unpack[SpaceSamplerOptions],
     ) -> None:
         super().__init__(space, **options)
-        if (
-            isinstance(learning_rate, bool)
-            or not isinstance(learning_rate, (int, float))
-            or not math.isfinite(learning_rate)
-            or learning_rate <= 0
-        ):
-            raise ConfigurationError(
-                "The 'learning_rate' parameter of REINFORCESampler must be a float > 0. "
-                f"Got {learning_rate!r} instead."
-            )
+        owner = "REINFORCESampler"
+        self.learning_rate = check_number(
+            learning_rate, "learning_rate", owner, low=0, low_open=True
+        )
         if (
             isinstance(ema_momentum, bool)
-            or not isinstance(ema_momentum, (int, float))
+            or not isinstance(ema_momentum, numbers.Real)
             or not 0 <= ema_momentum < 1
         ):
-            raise ConfigurationError(
-                "The 'ema_momentum' parameter of REINFORCESampler must be a float in [0, 1). "
-                f"Got {ema_momentum!r} instead."
-            )
-        if isinstance(max_draws, bool) or not isinstance(max_draws, int) or max_draws < 1:
-            raise ConfigurationError(
-                "The 'max_draws' parameter of REINFORCESampler must be an int >= 1. "
-                f"Got {max_draws!r} instead."
-            )
-        self.learning_rate = float(learning_rate)
+            raise invalid(owner, "ema_momentum", "a number in [0, 1)", ema_momentum)
         self.ema_momentum = float(ema_momentum)
-        self.max_draws = max_draws
+        self.max_draws = check_int(max_draws, "max_draws", owner, low=1)
         self._names = list(space.distributions())
         self._choices = [_choices(name, d) for name, d in space.distributions().items()]
         self._lookup = [{c: k for k, c in enumerate(ch)} for ch in self._choices]
