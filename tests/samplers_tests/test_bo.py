@@ -12,7 +12,7 @@ import numpy as np
 import optuna
 import pytest
 
-from bonas import BONASSampler, CellSpace, NB201Benchmark, NB201Space
+from bonas import BONASSampler, CellSpace, NB201Benchmark, NB201Space, WarmStart
 from bonas.exceptions import BonasError, ConfigurationError
 from bonas.spaces import SearchSpace
 from bonas.surrogates import Surrogate, register
@@ -235,21 +235,86 @@ def test_nb101_cell_space_proposes_valid_distinct_cells() -> None:
         ({"candidate_search": "grid"}, "'candidate_search'"),
         ({"local_every": -1}, "'local_every'"),
         ({"local_every": True}, "'local_every'"),
-        ({"warm_start": "gradnorm"}, "'warm_start'"),
-        ({"warm_start": len, "n_warm_start": 11}, "'n_warm_start'"),
-        ({"warm_start": len, "n_warm_start": 3, "n_startup_trials": 2}, "'n_warm_start'"),
-        ({"warm_start": len, "warm_start_pool": 0}, "'warm_start_pool'"),
-        ({"prior_weight": -1.0}, "'prior_weight'.*finite number >= 0"),
-        ({"prior_weight": math.inf}, "'prior_weight'.*finite number >= 0"),
-        ({"prior_weight": "high"}, "'prior_weight'.*Got 'high'"),
-        ({"prior_weight": True}, "'prior_weight'"),
-        ({"prior_weight": 1.0, "acquisition": "ucb"}, "'prior_weight'.*not on a log scale"),
+        ({"warm_start": "gradnorm"}, "'warm_start'.*one of the proxies"),
+        ({"warm_start": 3}, "'warm_start'.*Got 3"),
+        ({"warm_start": {"proxy": "synflow"}}, "'warm_start'"),
+        ({"candidate_chunk_size": 0}, "'candidate_chunk_size'.*int >= 1"),
+        ({"acquisition_kwargs": {"bogus": 1}}, "'acquisition_kwargs'.*LogEI.*'bogus'"),
+        ({"acquisition_kwargs": {"best_f": 1.0}}, "'acquisition_kwargs'.*must not set 'best_f'"),
+        ({"acquisition": "ucb", "acquisition_kwargs": {"xi": 1}}, "'acquisition_kwargs'.*UCB"),
+        ({"acquisition_kwargs": ["xi"]}, "'acquisition_kwargs'.*dict"),
+        ({"candidate_kwargs": {"depth": 1, "width": 2}}, "'candidate_kwargs'.*'width'"),
+        ({"candidate_kwargs": {"n_incumbents": 0}}, "n_incumbents.*int >= 1"),
     ],
 )
 def test_bad_configuration_is_a_clear_error(kwargs: dict[str, object], match: str) -> None:
     with pytest.raises(ConfigurationError, match=match) as info:
         BONASSampler(SPACE, **kwargs)  # type: ignore[arg-type]
     assert isinstance(info.value, BonasError)
+
+
+@pytest.mark.parametrize(
+    ("options", "match"),
+    [
+        ({"n_cells": -1}, "'n_cells' parameter of WarmStart.*int >= 0"),
+        ({"pool": 0}, "'pool' parameter of WarmStart.*int >= 1"),
+        ({"pool": True}, "'pool'"),
+        ({"prior_weight": -1.0}, "'prior_weight'.*finite number >= 0"),
+        ({"prior_weight": math.inf}, "'prior_weight'.*finite number >= 0"),
+        ({"prior_weight": "high"}, "'prior_weight'.*Got 'high'"),
+        ({"prior_weight": True}, "'prior_weight'"),
+    ],
+)
+def test_bad_warm_start_options_are_refused_when_given(
+    options: dict[str, object], match: str
+) -> None:
+    with pytest.raises(ConfigurationError, match=match):
+        WarmStart(len, **options)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"warm_start": WarmStart(len, n_cells=11)}, "'n_cells'.*n_startup_trials=10"),
+        (
+            {"warm_start": WarmStart(len, n_cells=3), "n_startup_trials": 2},
+            "'n_cells'.*n_startup_trials=2",
+        ),
+        (
+            {"warm_start": WarmStart(len, prior_weight=1.0), "acquisition": "ucb"},
+            "'prior_weight'.*not on a log scale",
+        ),
+    ],
+)
+def test_warm_start_options_are_checked_against_the_sampler(
+    kwargs: dict[str, object], match: str
+) -> None:
+    with pytest.raises(ConfigurationError, match=match):
+        BONASSampler(SPACE, **kwargs)  # type: ignore[arg-type]
+
+
+def test_the_warm_start_keywords_of_earlier_versions_still_work_and_warn() -> None:
+    """``n_warm_start``, ``warm_start_pool`` and ``prior_weight`` are deprecated spellings of
+    the WarmStart fields: they warn, and give the sampler of the WarmStart they stand for."""
+    with pytest.warns(DeprecationWarning, match="WarmStart"):
+        old = BONASSampler(SPACE, seed=0, warm_start=len, n_warm_start=2, warm_start_pool=7)
+    assert old.warm_start == WarmStart(len, n_cells=2, pool=7, prior_weight=5.0)
+    assert (old.n_warm_start, old.warm_start_pool, old.prior_weight) == (2, 7, 5.0)
+    with (
+        pytest.warns(DeprecationWarning, match="deprecated"),
+        pytest.raises(ConfigurationError, match="combined"),
+    ):
+        BONASSampler(SPACE, warm_start=WarmStart(len), prior_weight=0)
+    with pytest.warns(DeprecationWarning, match="deprecated"):
+        BONASSampler(SPACE, warm_start=len, prior_weight=1.0, acquisition="logei")
+
+
+def test_bonas_sampler_keeps_its_old_import_path() -> None:
+    import bonas.samplers
+
+    with pytest.warns(DeprecationWarning, match=r"bonas\.sampler is deprecated"):
+        from bonas.sampler import BONASSampler as Old
+    assert Old is bonas.samplers.BONASSampler is BONASSampler
 
 
 def test_enumerating_a_space_that_cannot_be_listed_is_a_clear_error() -> None:
@@ -363,14 +428,15 @@ def test_warm_start_draws_the_first_trials_from_the_proxys_top(
     for seed in (0, 0, 1):
         proxy.calls = 0
         sampler = BONASSampler(
-            space, seed=seed, n_startup_trials=6, warm_start=proxy, n_warm_start=4,
-            warm_start_pool=30, prior_weight=0,
+            space, seed=seed, n_startup_trials=6,
+            warm_start=WarmStart(proxy, n_cells=4, pool=30, prior_weight=0),
         )  # fmt: skip
         study = _study(sampler)
         study.optimize(lambda t: score(space.suggest(t)), n_trials=8)
         assert proxy.calls == 1
         runs.append([space.canonical(space.from_params(t.params)) for t in study.trials])
-        archs, keys = sampler._warm_start_pool()
+        assert sampler._guide is not None
+        archs, keys = sampler._guide.top()
         assert len(keys) == 30
         # A space that cannot be listed: the pool is the best of cells sampled with the seed.
         pools.append(set(keys))
@@ -424,7 +490,7 @@ def test_auto_warm_start_is_none_off_nb201_and_for_bananas() -> None:
 
 
 def test_synflow_warm_start_needs_an_nb201_space() -> None:
-    with pytest.raises(ConfigurationError, match="NB201 networks, but the space is a CellSpace"):
+    with pytest.raises(ConfigurationError, match="'synflow', which does not score the cells of"):
         BONASSampler(NB101, warm_start="synflow")
 
 
@@ -462,8 +528,8 @@ def test_a_prior_that_agrees_with_the_data_steers_the_model_based_trials() -> No
     makes the first model-based trial the proxy's best untaken class, the optimum here."""
     bench = NB201Benchmark("cifar10")
     optimum = SPACE.canonical(bench.optimum[0])
-    steered = _nb201_run(warm_start=_oracle(1.0), n_warm_start=0, prior_weight=1000.0)
-    plain = _nb201_run(warm_start=_oracle(1.0), n_warm_start=0, prior_weight=0)
+    steered = _nb201_run(warm_start=WarmStart(_oracle(1.0), n_cells=0, prior_weight=1000.0))
+    plain = _nb201_run(warm_start=WarmStart(_oracle(1.0), n_cells=0, prior_weight=0))
     assert steered[:5] == plain[:5]  # the random start is the same
     assert steered[5] == optimum
     assert plain[5:] != steered[5:]
@@ -472,8 +538,8 @@ def test_a_prior_that_agrees_with_the_data_steers_the_model_based_trials() -> No
 def test_a_prior_that_the_data_contradict_is_ignored() -> None:
     """A proxy whose ranks correlate negatively with the values seen gets no weight: the
     trials are those of ``prior_weight=0``."""
-    contrary = _nb201_run(warm_start=_oracle(-1.0), n_warm_start=0, prior_weight=1000.0)
-    assert contrary == _nb201_run(warm_start=_oracle(-1.0), n_warm_start=0, prior_weight=0)
+    contrary = _nb201_run(warm_start=WarmStart(_oracle(-1.0), n_cells=0, prior_weight=1000.0))
+    assert contrary == _nb201_run(warm_start=WarmStart(_oracle(-1.0), n_cells=0, prior_weight=0))
 
 
 def test_the_prior_scores_mutation_candidates_on_a_space_that_cannot_be_listed() -> None:
@@ -484,7 +550,7 @@ def test_the_prior_scores_mutation_candidates_on_a_space_that_cannot_be_listed()
     for weight in (0.0, 50.0):
         proxy.calls = 0
         sampler = BONASSampler(
-            NB101, seed=0, n_startup_trials=5, warm_start=proxy, prior_weight=weight
+            NB101, seed=0, n_startup_trials=5, warm_start=WarmStart(proxy, prior_weight=weight)
         )
         study = _study(sampler)
         study.optimize(lambda t: _nb101_score(NB101.suggest(t)), n_trials=12)
