@@ -59,6 +59,7 @@ from typing import TYPE_CHECKING, Any
 import networkx as nx
 import numpy as np
 
+from bonas._validation import check_int, invalid
 from bonas.exceptions import (
     ConfigurationError,
     InvalidArchitectureError,
@@ -252,9 +253,11 @@ class CellSpace(SearchSpace[Cell]):
         name: str = "cell",
     ) -> None:
         if isinstance(ops, str) or not isinstance(ops, Sequence) or len(ops) == 0:
-            raise ConfigurationError(
-                "The 'ops' parameter of CellSpace must be a non-empty sequence of op names, "
-                f"e.g. {list(NB101_OPS)}. Got {ops!r} instead."
+            raise invalid(
+                "CellSpace",
+                "ops",
+                f"a non-empty sequence of op names, e.g. {list(NB101_OPS)}",
+                ops,
             )
         bad = [
             op
@@ -270,27 +273,13 @@ class CellSpace(SearchSpace[Cell]):
                 f"than {INPUT!r}/{OUTPUT!r} and without '/', ',' or whitespace. "
                 f"Got {list(ops)!r} instead."
             )
-        if isinstance(n_nodes, bool) or not isinstance(n_nodes, (int, np.integer)) or n_nodes < 2:
-            raise ConfigurationError(
-                f"The 'n_nodes' parameter of CellSpace must be an int >= 2 (input and output "
-                f"included). Got {n_nodes!r} instead."
-            )
-        if (
-            isinstance(max_edges, bool)
-            or not isinstance(max_edges, (int, np.integer))
-            or max_edges < 1
-        ):
-            raise ConfigurationError(
-                f"The 'max_edges' parameter of CellSpace must be an int >= 1. "
-                f"Got {max_edges!r} instead."
-            )
+        self.n_nodes = check_int(
+            n_nodes, "n_nodes", "CellSpace", low=2, hint="Input and output are included."
+        )
+        self.max_edges = check_int(max_edges, "max_edges", "CellSpace", low=1)
         if not isinstance(name, str) or not name:
-            raise ConfigurationError(
-                f"The 'name' parameter of CellSpace must be a non-empty str. Got {name!r} instead."
-            )
+            raise invalid("CellSpace", "name", "a non-empty str", name)
         self.ops: tuple[str, ...] = tuple(ops)
-        self.n_nodes = int(n_nodes)
-        self.max_edges = int(max_edges)
         self.name = name
         #: The upper-triangular node pairs ``(i, j)``, ``i < j``, in row-major order.
         self.edges: tuple[tuple[int, int], ...] = tuple(
@@ -428,11 +417,7 @@ class CellSpace(SearchSpace[Cell]):
                 candidates (well under one in a thousand) that ``100,000 + 1,000 n`` draws did
                 not give ``n`` cells.
         """
-        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
-            raise ConfigurationError(
-                f"The 'n' parameter of CellSpace.sample must be an int >= 0. Got {n!r} instead."
-            )
-        n = int(n)
+        n = check_int(n, "n", "CellSpace.sample", low=0)
         size, n_pairs, n_inner = self.n_nodes, len(self.edges), self.n_nodes - 2
         rows, cols = np.triu_indices(size, k=1)
         max_batch = max(64, min(1 << 16, (1 << 22) // (size * size)))  # bounds the memory

@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING, Any, Literal
 import networkx as nx
 import numpy as np
 
-from bonas.exceptions import ConfigurationError, InvalidArchitectureError
+from bonas._validation import check_choice, check_int
+from bonas.exceptions import InvalidArchitectureError
 from bonas.graph import INPUT, OUTPUT, GraphSpec
 from bonas.spaces.base import SearchSpace
 
@@ -111,12 +112,9 @@ class NB201Space(SearchSpace[NB201Arch]):
     edges = NB201_EDGES
 
     def __init__(self, *, canonical_rule: CanonicalRule = "nb201") -> None:
-        if canonical_rule not in ("nb201", "drop_zero"):
-            raise ConfigurationError(
-                "The 'canonical_rule' parameter of NB201Space must be 'nb201' or 'drop_zero'. "
-                f"Got {canonical_rule!r} instead."
-            )
-        self.canonical_rule: CanonicalRule = canonical_rule
+        self.canonical_rule: CanonicalRule = check_choice(
+            canonical_rule, "canonical_rule", "NB201Space", ("nb201", "drop_zero")
+        )
         self._spec = GraphSpec(
             ops=NB201_OPS,
             max_nodes=8,
@@ -157,11 +155,8 @@ class NB201Space(SearchSpace[NB201Arch]):
 
     def sample(self, n: int, rng: np.random.Generator) -> list[NB201Arch]:
         """Draw ``n`` cells uniformly and independently (with replacement) with ``rng``."""
-        if not isinstance(n, (int, np.integer)) or n < 0:
-            raise ConfigurationError(
-                f"The 'n' parameter of NB201Space.sample must be an int >= 0. Got {n!r} instead."
-            )
-        idx = rng.integers(0, len(NB201_OPS), size=(int(n), len(NB201_EDGES)))
+        n = check_int(n, "n", "NB201Space.sample", low=0)
+        idx = rng.integers(0, len(NB201_OPS), size=(n, len(NB201_EDGES)))
         return [tuple(NB201_OPS[i] for i in row) for row in idx]
 
     def neighbors(self, arch: NB201Arch) -> list[NB201Arch]:

@@ -389,6 +389,9 @@ def test_nb101_sampling_follows_nasbench_rejection_rule() -> None:
 def test_sample_rejects_a_bad_n_and_a_space_it_cannot_fill() -> None:
     with pytest.raises(ConfigurationError, match="'n'"):
         NB101.sample(-1, np.random.default_rng(0))
+    with pytest.raises(ConfigurationError, match="'n' parameter of CellSpace.sample.*Got True"):
+        NB101.sample(True, np.random.default_rng(0))
+    assert len(NB101.sample(np.int64(2), np.random.default_rng(0))) == 2
     # One edge: only cells that prune to the bare input → output cell are valid, and with 28
     # nodes almost every raw draw keeps some inner node live (p below 1e-7 per draw).
     hopeless = CellSpace(["a"], n_nodes=28, max_edges=1)
@@ -569,10 +572,14 @@ def test_bad_constructor_arguments_raise_configuration_errors() -> None:
         CellSpace(["input"])
     with pytest.raises(ConfigurationError, match="'ops'"):
         CellSpace(["a,b"])
-    with pytest.raises(ConfigurationError, match="'n_nodes'"):
+    with pytest.raises(ConfigurationError, match="'n_nodes'.*>= 2. Got 1.*Input and output"):
         CellSpace(["conv"], n_nodes=1)
     with pytest.raises(ConfigurationError, match="'max_edges'"):
         CellSpace(["conv"], max_edges=0)
+    with pytest.raises(ConfigurationError, match="'max_edges'.*Got True"):
+        CellSpace(["conv"], max_edges=True)
+    with pytest.raises(ConfigurationError, match="'name' parameter of CellSpace"):
+        CellSpace(["conv"], name="")
 
 
 def test_spaces_compare_by_their_hyperparameters() -> None:

@@ -155,3 +155,7 @@ def test_bad_architectures_and_params_raise_clear_errors() -> None:
         SPACE.from_key("12")
     with pytest.raises(ConfigurationError, match="canonical_rule"):
         NB201Space(canonical_rule="graph")  # type: ignore[arg-type]
+    with pytest.raises(ConfigurationError, match="'n' parameter of NB201Space.sample.*Got True"):
+        SPACE.sample(True, np.random.default_rng(0))
+    with pytest.raises(ConfigurationError, match="'n' parameter of NB201Space.sample.*Got -1"):
+        SPACE.sample(-1, np.random.default_rng(0))
