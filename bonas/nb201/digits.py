@@ -13,12 +13,12 @@ Example:
 
 from __future__ import annotations
 
-import numbers
 from typing import Any
 
 import numpy as np
 
-from bonas.exceptions import ConfigurationError
+from bonas._validation import check_int
+from bonas.exceptions import MissingDependencyError
 
 __all__ = ["DIGITS_NETWORK", "load_digits_data"]
 
@@ -44,8 +44,6 @@ def load_digits_data(
         MissingDependencyError: if scikit-learn is not installed (``pip install 'bonas[digits]'``).
         ConfigurationError: if ``n_valid`` does not leave both parts non-empty.
     """
-    from bonas.report import MissingDependencyError
-
     try:
         from sklearn.datasets import load_digits
     except ImportError as err:
@@ -57,16 +55,14 @@ def load_digits_data(
     X = (np.asarray(data.images, dtype=np.float32) / 16.0)[:, None, :, :]
     y = np.asarray(data.target, dtype=np.int64)
     n = len(y)
-    given: Any = n_valid
-    if (
-        isinstance(given, bool)
-        or not isinstance(given, numbers.Integral)
-        or not 0 < int(given) < n
-    ):
-        raise ConfigurationError(
-            f"The 'n_valid' parameter of load_digits_data must be an int from 1 to {n - 1} "
-            f"(the digits have {n} images). Got {n_valid!r} instead."
-        )
+    check_int(
+        n_valid,
+        "n_valid",
+        "load_digits_data",
+        low=1,
+        high=n - 1,
+        hint=f"The digits have {n} images.",
+    )
     order = np.random.default_rng(split_seed).permutation(n)
     valid, train = order[:n_valid], order[n_valid:]
     return (X[train], y[train]), (X[valid], y[valid])

@@ -37,14 +37,14 @@ Example:
 
 from __future__ import annotations
 
-import numbers
 from collections.abc import Sequence
 from typing import Any
 
 import torch
 from torch import nn
 
-from bonas.exceptions import ConfigurationError, InvalidArchitectureError
+from bonas._validation import check_int
+from bonas.exceptions import InvalidArchitectureError
 from bonas.spaces.nb201 import NB201_EDGES, NB201_OPS, NB201Arch, NB201Space
 
 __all__ = [
@@ -268,19 +268,13 @@ def build_network(
         (73306, 17)
     """
     cell = _coerce_arch(arch)
-    for name, value in (
-        ("C", C),
-        ("N", N),
-        ("num_classes", num_classes),
-        ("in_channels", in_channels),
-    ):
-        _check_positive_int(name, value)
+    owner = "build_network"
     return NB201Network(
         cell,
-        C=int(C),
-        N=int(N),
-        num_classes=int(num_classes),
-        in_channels=int(in_channels),
+        C=check_int(C, "C", owner, low=1),
+        N=check_int(N, "N", owner, low=1),
+        num_classes=check_int(num_classes, "num_classes", owner, low=1),
+        in_channels=check_int(in_channels, "in_channels", owner, low=1),
         device=device,
     )
 
@@ -302,7 +296,6 @@ def _coerce_arch(arch: Any) -> NB201Arch:
 
 
 def _check_positive_int(name: str, value: Any) -> None:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-        raise ConfigurationError(
-            f"The '{name}' parameter of build_network must be an int >= 1. Got {value!r} instead."
-        )
+    """Kept only while :mod:`bonas.nb201.proxies` imports it; new code calls
+    :func:`bonas._validation.check_int`."""
+    check_int(value, name, "build_network", low=1)

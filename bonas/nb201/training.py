@@ -25,7 +25,6 @@ cuDNN's kernels may make them differ in the last digits.
 from __future__ import annotations
 
 import math
-import numbers
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -36,6 +35,7 @@ import optuna
 import torch
 from torch import nn
 
+from bonas._validation import check_int, check_number
 from bonas.exceptions import ConfigurationError
 from bonas.nb201.network import build_network, count_parameters
 from bonas.spaces.nb201 import NB201Arch, NB201Space
@@ -197,28 +197,21 @@ class TrainingObjective:
                 "The 'space' parameter of TrainingObjective must be an NB201Space (the network "
                 f"is NB201's). Got {type(space).__name__} instead; pass NB201Space()."
             )
-        _check_int("epochs", epochs, 1)
-        _check_int("batch_size", batch_size, 1)
-        _check_int("seed", seed, 0)
-        _check_int("C", C, 1)
-        _check_int("N", N, 1)
-        _check_real("lr", lr, positive=True)
-        _check_real("momentum", momentum, positive=False)
-        _check_real("weight_decay", weight_decay, positive=False)
-        if num_classes is not None:
-            _check_int("num_classes", num_classes, 1)
-        if in_channels is not None:
-            _check_int("in_channels", in_channels, 1)
+        owner = "TrainingObjective"
         self.space = space
-        self.epochs = int(epochs)
-        self.lr = float(lr)
-        self.momentum = float(momentum)
-        self.weight_decay = float(weight_decay)
-        self.batch_size = int(batch_size)
+        self.epochs = check_int(epochs, "epochs", owner, low=1)
+        self.batch_size = check_int(batch_size, "batch_size", owner, low=1)
+        self.seed = check_int(seed, "seed", owner, low=0)
+        self.C = check_int(C, "C", owner, low=1)
+        self.N = check_int(N, "N", owner, low=1)
+        self.lr = check_number(lr, "lr", owner, low=0, low_open=True)
+        self.momentum = check_number(momentum, "momentum", owner, low=0)
+        self.weight_decay = check_number(weight_decay, "weight_decay", owner, low=0)
+        if num_classes is not None:
+            check_int(num_classes, "num_classes", owner, low=1)
+        if in_channels is not None:
+            check_int(in_channels, "in_channels", owner, low=1)
         self.device = resolve_device(device)
-        self.seed = int(seed)
-        self.C = int(C)
-        self.N = int(N)
         self._train = _as_data("train", train)
         self._valid = _as_data("valid", valid)
         self.num_classes = self._infer_classes(num_classes)
@@ -482,26 +475,3 @@ def _unpack_batch(batch: Any) -> tuple[torch.Tensor, torch.Tensor]:
         "Each batch of a data loader given to TrainingObjective must be a pair (x, y) of "
         f"tensors. Got {type(batch).__name__} instead."
     )
-
-
-def _check_int(name: str, value: Any, low: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low:
-        raise ConfigurationError(
-            f"The '{name}' parameter of TrainingObjective must be an int >= {low}. "
-            f"Got {value!r} instead."
-        )
-
-
-def _check_real(name: str, value: Any, *, positive: bool) -> None:
-    ok = (
-        not isinstance(value, bool)
-        and isinstance(value, numbers.Real)
-        and math.isfinite(float(value))
-        and (float(value) > 0 if positive else float(value) >= 0)
-    )
-    if not ok:
-        bound = "> 0" if positive else ">= 0"
-        raise ConfigurationError(
-            f"The '{name}' parameter of TrainingObjective must be a finite number {bound}. "
-            f"Got {value!r} instead."
-        )

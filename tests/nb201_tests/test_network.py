@@ -21,7 +21,6 @@ import pytest
 import torch
 from torch import nn
 
-from bonas.nb201.table import NB201Benchmark
 from bonas.exceptions import ConfigurationError, InvalidArchitectureError
 from bonas.nb201.network import (
     NB201Cell,
@@ -32,6 +31,7 @@ from bonas.nb201.network import (
     count_parameters,
     make_op,
 )
+from bonas.nb201.table import NB201Benchmark
 from bonas.spaces.nb201 import NB201_OPS, NB201Arch, NB201Space
 
 DATASETS = {"cifar10": 10, "cifar100": 100, "imagenet16-120": 120}

@@ -255,6 +255,8 @@ def test_training_on_cuda(data: dict[str, Any]) -> None:
         ({"batch_size": 2.0}, "'batch_size' parameter .* int >= 1"),
         ({"seed": -1}, "'seed' parameter .* int >= 0"),
         ({"momentum": -1}, "'momentum' parameter .* >= 0"),
+        ({"epochs": True}, "'epochs' parameter .* int >= 1. Got True"),
+        ({"weight_decay": False}, "'weight_decay' parameter .* >= 0. Got False"),
         ({"num_classes": 5}, "labels go up to 9. Pass num_classes=10"),
         ({"in_channels": 3}, "images have 1 channels .* in_channels=1"),
     ],
@@ -306,5 +308,11 @@ def test_digits_data_and_network() -> None:
     assert np.array_equal(again[0][0], X)
     assert np.array_equal(again[1][1], y_valid)
     assert DIGITS_NETWORK == {"C": 8, "N": 1, "in_channels": 1, "num_classes": 10}
-    with pytest.raises(ConfigurationError, match="'n_valid' parameter"):
+    with pytest.raises(
+        ConfigurationError,
+        match=r"'n_valid' parameter of load_digits_data must be an int >= 1 and <= 1796. "
+        r"Got 1797 instead. The digits have 1797 images.",
+    ):
         load_digits_data(n_valid=1797)
+    with pytest.raises(ConfigurationError, match="'n_valid' parameter.*Got True"):
+        load_digits_data(n_valid=True)
