@@ -163,7 +163,12 @@ class EnsembleSurrogate(Surrogate):
         shapes = _param_shapes([d, *map(int, self.hidden), 1], M)
         theta = _init_theta(shapes, gen, dtype)
         params = _unflatten(theta, shapes)  # views: Adam's in-place steps update them
-        adam = _Adam(theta, lr=float(self.lr), weight_decay=float(self.weight_decay))
+        # One flat parameter, its gradient from _loss_grad (no autograd graph); the
+        # single-tensor implementation is pinned so that results never depend on torch's
+        # choice of a default.
+        adam = torch.optim.Adam(
+            [theta], lr=float(self.lr), weight_decay=float(self.weight_decay), foreach=False
+        )
         squared = self.loss == "mse"
 
         if self.bootstrap:
@@ -189,7 +194,8 @@ class EnsembleSurrogate(Surrogate):
                     )
                     steps.append((xb, torch.gather(Ym, 1, idx)))
             for xb, yb in steps:
-                adam.step(_loss_grad(params, xb, yb, squared=squared))
+                theta.grad = _loss_grad(params, xb, yb, squared=squared)
+                adam.step()
 
         self.params_ = _unflatten(theta.clone(), shapes)
         self.x_loc_, self.x_scale_ = x_loc, x_scale
@@ -273,50 +279,6 @@ def _unflatten(theta: torch.Tensor, shapes: list[tuple[int, int, int]]) -> list[
         views.append(theta[start : start + size].view(shape))
         start += size
     return views
-
-
-class _Adam:
-    """Adam (Kingma and Ba, ICLR 2015) on one flat tensor, as ``torch.optim.Adam`` computes it.
-
-    Written out because the five in-place updates of one flat tensor cost less per step than
-    an optimizer over many tensors, and because constructing a ``torch.optim`` optimizer
-    imports ``torch._dynamo`` (seconds, once per process).
-    """
-
-    def __init__(
-        self,
-        theta: torch.Tensor,
-        *,
-        lr: float,
-        weight_decay: float,
-        betas: tuple[float, float] = (0.9, 0.999),
-        eps: float = 1e-8,
-    ) -> None:
-        import torch
-
-        self.theta, self.lr, self.weight_decay, self.betas, self.eps = (
-            theta,
-            lr,
-            weight_decay,
-            betas,
-            eps,
-        )
-        self.m = torch.zeros_like(theta, requires_grad=False)
-        self.v = torch.zeros_like(theta, requires_grad=False)
-        self.t = 0
-
-    def step(self, grad: torch.Tensor) -> None:
-        import torch
-
-        b1, b2 = self.betas
-        self.t += 1
-        with torch.no_grad():
-            if self.weight_decay:
-                grad = grad.add(self.theta, alpha=self.weight_decay)
-            self.m.lerp_(grad, 1.0 - b1)
-            self.v.mul_(b2).addcmul_(grad, grad, value=1.0 - b2)
-            denom = (self.v.sqrt() / math.sqrt(1.0 - b2**self.t)).add_(self.eps)
-            self.theta.addcdiv_(self.m, denom, value=-self.lr / (1.0 - b1**self.t))
 
 
 def _loss_grad(
