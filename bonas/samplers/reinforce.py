@@ -29,8 +29,6 @@ if TYPE_CHECKING:
 
 __all__ = ["REINFORCESampler"]
 
-# Adam's constants (PyTorch's defaults, as NB201's controller uses them).
-_BETA1, _BETA2, _EPS = 0.9, 0.999, 1e-8
 _MAX_CHOICES = 10_000
 # One completed trial as the controller learns from it: number, action indices, reward.
 _Record = tuple[int, tuple[int, ...], float]
@@ -191,11 +189,7 @@ class REINFORCESampler(SpaceSampler):
         grad = np.concatenate(self._probabilities(policy.logits))
         grad[self._offsets[:-1] + np.asarray(action)] -= 1.0
         grad *= advantage
-        m = _BETA1 * policy.m + (1 - _BETA1) * grad
-        v = _BETA2 * policy.v + (1 - _BETA2) * grad * grad
-        m_hat = m / (1 - _BETA1**step)
-        v_hat = v / (1 - _BETA2**step)
-        logits = policy.logits - self.learning_rate * m_hat / (np.sqrt(v_hat) + _EPS)
+        logits, m, v = _adam_step(policy, grad, step=step, lr=self.learning_rate)
         return _PolicyState(logits, m, v, numerator, denominator)
 
     # -- the proposal ---------------------------------------------------------------------
@@ -226,6 +220,28 @@ class REINFORCESampler(SpaceSampler):
             "untaken cell instead (logged once).",
         )
         return self.random_untaken(state, rng)
+
+
+def _adam_step(
+    policy: _PolicyState, grad: np.ndarray, *, step: int, lr: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The logits and Adam's moments after Adam's ``step``-th step on ``grad``.
+
+    ``torch.optim.Adam`` with PyTorch's default betas and eps, as NB201's controller uses it,
+    resumed from the moments of ``policy``, which stays unchanged (the replay keeps it). torch
+    is imported on the first update.
+    """
+    import torch
+
+    logits = torch.tensor(policy.logits)  # a copy
+    adam = torch.optim.Adam([logits], lr=lr, foreach=False)
+    moments = {"exp_avg": torch.tensor(policy.m), "exp_avg_sq": torch.tensor(policy.v)}
+    state = {"step": torch.tensor(float(step - 1)), **moments}
+    adam.load_state_dict({"state": {0: state}, "param_groups": adam.state_dict()["param_groups"]})
+    logits.grad = torch.from_numpy(grad)
+    adam.step()
+    after = adam.state[logits]
+    return logits.numpy(), after["exp_avg"].numpy(), after["exp_avg_sq"].numpy()
 
 
 def _choices(name: str, dist: Any) -> list[Any]:
