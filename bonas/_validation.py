@@ -22,6 +22,7 @@ __all__ = [
     "check_choice",
     "check_int",
     "check_number",
+    "check_seed",
     "invalid",
 ]
 
@@ -107,6 +108,20 @@ def check_number(
         bound = _bounds(low, high, low_open=low_open)
         raise invalid(owner, name, f"a finite number{' ' + bound if bound else ''}", value, hint)
     return float(value)
+
+
+def check_seed(value: Any, owner: str, name: str = "seed") -> int | None:
+    """``value`` if it is ``None`` or an int >= 0 (a seed of ``numpy.random.SeedSequence``).
+
+    Example:
+        >>> check_seed(None, "Owner"), check_seed(7, "Owner")
+        (None, 7)
+    """
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or int(value) < 0:
+        raise invalid(owner, name, "None or an int >= 0", value)
+    return int(value)
 
 
 def check_bool(value: Any, name: str, owner: str, *, hint: str = "") -> bool:

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any, Generic, Literal
 
 import numpy as np
 
-from bonas._validation import check_choice, invalid
+from bonas._validation import check_choice, check_seed
 from bonas.exceptions import ConfigurationError, InvalidArchitectureError
 from bonas.spaces.base import Arch
 
@@ -439,10 +439,7 @@ class TabularBenchmark(Generic[Arch]):
 def check_mode_and_seed(owner: str, mode: Any, seed: Any) -> None:
     """Check a benchmark's ``mode`` (one of :data:`MODES`) and ``seed`` (None or an int >= 0)."""
     check_choice(mode, "mode", owner, MODES)
-    if seed is not None and (
-        isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or int(seed) < 0
-    ):
-        raise invalid(owner, "seed", "None or an int >= 0", seed)
+    check_seed(seed, owner)
 
 
 def _key_function(space: SearchSpace[Arch], match: Match) -> Callable[[Arch], str]:

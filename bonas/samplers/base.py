@@ -35,6 +35,7 @@ from optuna.samplers import BaseSampler, RandomSampler
 from optuna.study import StudyDirection
 from optuna.trial import FrozenTrial, TrialState
 
+from bonas._validation import check_choice, check_int, check_seed
 from bonas.exceptions import BonasError, ConfigurationError
 from bonas.spaces.base import SearchSpace
 from bonas.spaces.pool import ClassPool, class_pool
@@ -158,23 +159,9 @@ class SpaceSampler(BaseSampler, abc.ABC):
                 f"The 'space' parameter of {name} must be a bonas SearchSpace such as "
                 f"NB201Space() or CellSpace.nb101(). Got {type(space).__name__} instead."
             )
-        if seed is not None and (
-            isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0
-        ):
-            raise ConfigurationError(
-                f"The 'seed' parameter of {name} must be an int >= 0 or None. "
-                f"Got {seed!r} instead."
-            )
-        if pruned not in ("exclude", "last_value"):
-            raise ConfigurationError(
-                f"The 'pruned' parameter of {name} must be 'exclude' or 'last_value'. "
-                f"Got {pruned!r} instead."
-            )
-        if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
-            raise ConfigurationError(
-                f"The 'max_retries' parameter of {name} must be an int >= 0. "
-                f"Got {max_retries!r} instead."
-            )
+        check_seed(seed, name)
+        check_choice(pruned, "pruned", name, ("exclude", "last_value"))
+        check_int(max_retries, "max_retries", name, low=0)
         self.space = space
         self._seed: int = (
             int(seed) if seed is not None else int(np.random.SeedSequence().generate_state(1)[0])

@@ -7,6 +7,7 @@ from typing import Any, Literal, overload
 
 import numpy as np
 
+from bonas._validation import check_int
 from bonas.exceptions import ConfigurationError, NotFittedError
 
 __all__ = ["kriging_believer", "Surrogate", "check_X", "check_Xy"]
@@ -110,10 +111,7 @@ class Surrogate(abc.ABC):
         The default draws each point independently from its predictive marginal (independent
         Thompson sampling, as BANANAS does); subclasses may draw jointly.
         """
-        if not isinstance(n_samples, (int, np.integer)) or n_samples < 0:
-            raise ConfigurationError(
-                f"The 'n_samples' parameter of sample_y must be an int >= 0. Got {n_samples!r}."
-            )
+        n_samples = check_int(n_samples, "n_samples", "sample_y", low=0)
         mean, std = self.predict(X, return_std=True)
         return mean + std * rng.standard_normal((int(n_samples), mean.shape[0]))
 
