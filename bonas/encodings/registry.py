@@ -32,20 +32,9 @@ __all__ = ["ENTRY_POINT_GROUP", "available", "get", "make", "register"]
 #: The entry-point group third-party encoders are declared in.
 ENTRY_POINT_GROUP = "bonas.encodings"
 
+_BUILT_IN = (AdjacencyEncoder, PathEncoder, TruncatedPathEncoder, WLEncoder, PathAdjacencyEncoder)
 _REGISTRY: Registry[Encoder] = Registry(
-    kind="encoding",
-    group=ENTRY_POINT_GROUP,
-    base=Encoder,
-    builtins={
-        cls.name: cls
-        for cls in (
-            AdjacencyEncoder,
-            PathEncoder,
-            TruncatedPathEncoder,
-            WLEncoder,
-            PathAdjacencyEncoder,
-        )
-    },
+    kind="encoding", group=ENTRY_POINT_GROUP, base=Encoder, builtins={c.name: c for c in _BUILT_IN}
 )
 
 

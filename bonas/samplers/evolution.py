@@ -57,14 +57,11 @@ class EvolutionSampler(SpaceSampler):
         tournament_size: ``S``, how many members compete to be the parent (at most the
             population's size).
         n_startup_trials: Random trials before evolution starts (default: ``population_size``).
-        **options: ``seed``, ``independent_sampler``, ``pruned`` and ``max_retries``, as for
-            :class:`~bonas.samplers.base.SpaceSampler`; the same seed gives the same trials.
+        **options: :class:`~bonas.samplers.base.SpaceSampler`'s options (``seed``, ``pruned``, …).
 
     Example:
         >>> import optuna
-        >>> from bonas import NB201Benchmark
-        >>> from bonas.samplers import EvolutionSampler
-        >>> optuna.logging.set_verbosity(optuna.logging.WARNING)
+        >>> from bonas import EvolutionSampler, NB201Benchmark
         >>> bench = NB201Benchmark("cifar10")
         >>> sampler = EvolutionSampler(bench.space, population_size=5, tournament_size=2, seed=0)
         >>> study = optuna.create_study(direction="maximize", sampler=sampler)

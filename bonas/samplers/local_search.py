@@ -60,14 +60,11 @@ class LocalSearchSampler(SpaceSampler):
     Args:
         space: The search space the objective suggests from.
         n_init: Random cells at the start of each run (naszilla's and NASLib's default is 10).
-        **options: ``seed``, ``independent_sampler``, ``pruned`` and ``max_retries``, as for
-            :class:`~bonas.samplers.base.SpaceSampler`; the same seed gives the same trials.
+        **options: :class:`~bonas.samplers.base.SpaceSampler`'s options (``seed``, ``pruned``, …).
 
     Example:
         >>> import optuna
-        >>> from bonas import NB201Benchmark
-        >>> from bonas.samplers import LocalSearchSampler
-        >>> optuna.logging.set_verbosity(optuna.logging.WARNING)
+        >>> from bonas import LocalSearchSampler, NB201Benchmark
         >>> bench = NB201Benchmark("cifar10")
         >>> study = optuna.create_study(
         ...     direction="maximize", sampler=LocalSearchSampler(bench.space, n_init=3, seed=0)

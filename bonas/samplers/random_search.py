@@ -43,8 +43,7 @@ class RandomSearchSampler(SpaceSampler):
     Args:
         space: The search space the objective suggests from.
         uniform_over: ``"cells"`` (the peers' distribution, deduplicated) or ``"classes"``.
-        **options: ``seed``, ``independent_sampler``, ``pruned`` and ``max_retries``, as for
-            :class:`~bonas.samplers.base.SpaceSampler`; the same seed gives the same trials.
+        **options: :class:`~bonas.samplers.base.SpaceSampler`'s options (``seed``, ``pruned``, …).
 
     Raises:
         ConfigurationError: for an unknown ``uniform_over``, or ``"classes"`` on a space that
@@ -52,9 +51,7 @@ class RandomSearchSampler(SpaceSampler):
 
     Example:
         >>> import optuna
-        >>> from bonas import NB201Benchmark
-        >>> from bonas.samplers import RandomSearchSampler
-        >>> optuna.logging.set_verbosity(optuna.logging.WARNING)
+        >>> from bonas import NB201Benchmark, RandomSearchSampler
         >>> bench = NB201Benchmark("cifar10")
         >>> study = optuna.create_study(
         ...     direction="maximize", sampler=RandomSearchSampler(bench.space, seed=0)

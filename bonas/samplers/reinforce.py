@@ -76,14 +76,11 @@ class REINFORCESampler(SpaceSampler):
         learning_rate: Adam's learning rate on the logits.
         ema_momentum: Momentum of the reward baseline, in ``[0, 1)``.
         max_draws: Policy draws per trial before falling back to a random untaken cell.
-        **options: ``seed``, ``independent_sampler``, ``pruned`` and ``max_retries``, as for
-            :class:`~bonas.samplers.base.SpaceSampler`; the same seed gives the same trials.
+        **options: :class:`~bonas.samplers.base.SpaceSampler`'s options (``seed``, ``pruned``, …).
 
     Example:
         >>> import optuna
-        >>> from bonas import NB201Benchmark
-        >>> from bonas.samplers import REINFORCESampler
-        >>> optuna.logging.set_verbosity(optuna.logging.WARNING)
+        >>> from bonas import NB201Benchmark, REINFORCESampler
         >>> bench = NB201Benchmark("cifar10")
         >>> sampler = REINFORCESampler(bench.space, seed=0)
         >>> study = optuna.create_study(direction="maximize", sampler=sampler)

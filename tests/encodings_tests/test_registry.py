@@ -158,6 +158,15 @@ def test_make_passes_duck_typed_encoders_through() -> None:
         encodings.make(duck, SPEC, scale=2)  # type: ignore[arg-type]
 
 
+def _install_distribution(where: Path, name: str, entry_points: str) -> None:
+    """Metadata of an installed distribution ``name`` in ``where`` (a folder on ``sys.path``)
+    that declares ``entry_points`` (the text of its ``entry_points.txt``)."""
+    info = where / f"{name.replace('-', '_')}-1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: 1.0\n")
+    (info / "entry_points.txt").write_text(entry_points)
+
+
 @pytest.fixture
 def plugin_dist(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A real installed distribution declaring 'bonas.encodings' entry points, on sys.path."""
@@ -190,18 +199,15 @@ def plugin_dist(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
             """
         )
     )
-    info = tmp_path / "bonas_test_plugin-1.0.dist-info"
-    info.mkdir()
-    (info / "METADATA").write_text(
-        "Metadata-Version: 2.1\nName: bonas-test-plugin\nVersion: 1.0\n"
-    )
-    (info / "entry_points.txt").write_text(
+    _install_distribution(
+        tmp_path,
+        "bonas-test-plugin",
         "[bonas.encodings]\n"
         f"op_slots = {module}:OpSlots\n"
         f"not_an_encoder = {module}:NOT_AN_ENCODER\n"
         "missing_module = bonas_test_no_such_module:Thing\n"
         # A built-in name: the built-in wins.
-        f"path = {module}:OpSlots\n"
+        f"path = {module}:OpSlots\n",
     )
     monkeypatch.syspath_prepend(str(tmp_path))
     monkeypatch.delitem(sys.modules, module, raising=False)
@@ -225,13 +231,10 @@ def test_entry_points_are_discovered(cell_graph: Callable[[str], nx.DiGraph]) ->
 
 @pytest.mark.usefixtures("clean_registry")
 def test_two_plugins_declaring_one_name_warn(plugin_dist: Path) -> None:
-    info = plugin_dist / "bonas_test_plugin_two-1.0.dist-info"
-    info.mkdir()
-    (info / "METADATA").write_text(
-        "Metadata-Version: 2.1\nName: bonas-test-plugin-two\nVersion: 1.0\n"
-    )
-    (info / "entry_points.txt").write_text(
-        "[bonas.encodings]\nop_slots = bonas_test_plugin_encoders:OpSlotsToo\n"
+    _install_distribution(
+        plugin_dist,
+        "bonas-test-plugin-two",
+        "[bonas.encodings]\nop_slots = bonas_test_plugin_encoders:OpSlotsToo\n",
     )
     with pytest.warns(UserWarning, match="Several plug-ins declare the encoding 'op_slots'"):
         cls = encodings.get("op_slots")
