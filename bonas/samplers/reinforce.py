@@ -104,13 +104,14 @@ class REINFORCESampler(SpaceSampler):
         self.learning_rate = check_number(
             learning_rate, "learning_rate", owner, low=0, low_open=True
         )
+        momentum: Any = ema_momentum  # as given: any type until checked
         if (
-            isinstance(ema_momentum, bool)
-            or not isinstance(ema_momentum, numbers.Real)
-            or not 0 <= ema_momentum < 1
+            isinstance(momentum, bool)
+            or not isinstance(momentum, numbers.Real)
+            or not 0 <= float(momentum) < 1
         ):
-            raise invalid(owner, "ema_momentum", "a number in [0, 1)", ema_momentum)
-        self.ema_momentum = float(ema_momentum)
+            raise invalid(owner, "ema_momentum", "a number in [0, 1)", momentum)
+        self.ema_momentum = float(momentum)
         self.max_draws = check_int(max_draws, "max_draws", owner, low=1)
         self._names = list(space.distributions())
         self._choices = [_choices(name, d) for name, d in space.distributions().items()]

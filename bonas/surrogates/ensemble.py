@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
@@ -117,22 +117,25 @@ class EnsembleSurrogate(Surrogate):
         owner = "EnsembleSurrogate"
         for name in ("n_members", "epochs", "chunk_size"):
             check_int(getattr(self, name), name, owner, low=1)
+        hidden: Any = self.hidden  # as given: any type until checked
         if (
-            isinstance(self.hidden, (str, bytes))
-            or not isinstance(self.hidden, Sequence)
+            isinstance(hidden, (str, bytes))
+            or not isinstance(hidden, Sequence)
             or not all(
-                isinstance(w, numbers.Integral) and not isinstance(w, bool) and w >= 1
-                for w in self.hidden
+                not isinstance(w, bool) and isinstance(w, numbers.Integral) and int(w) >= 1
+                for w in hidden
             )
         ):
             expected = "a sequence of ints >= 1, such as (32, 32, 32)"
-            raise invalid(owner, "hidden", expected, self.hidden)
+            raise invalid(owner, "hidden", expected, hidden)
         check_number(self.lr, "lr", owner, low=0, low_open=True)
         check_number(self.weight_decay, "weight_decay", owner, low=0)
         if self.batch_size is not None:
             check_int(self.batch_size, "batch_size", owner, low=1, hint="None trains full-batch.")
-        if not isinstance(self.bootstrap, np.bool_):
-            check_bool(self.bootstrap, "bootstrap", owner)
+        bootstrap: Any = self.bootstrap
+        check_bool(
+            bool(bootstrap) if isinstance(bootstrap, np.bool_) else bootstrap, "bootstrap", owner
+        )
         check_choice(self.loss, "loss", owner, ("mse", "mae"))
         check_choice(self.sampling, "sampling", owner, ("independent", "members"))
         if self.seed is not None:
