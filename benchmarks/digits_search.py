@@ -41,8 +41,8 @@ def run_one(pruner: str, seed: int, trials: int, epochs: int) -> dict[str, Any]:
     import optuna
     import torch
 
-    from bonas._cli.digits import make_pruner, summarize
-    from bonas._cli.samplers import make_sampler
+    from bonas.cli.digits import make_pruner, summarize
+    from bonas.cli.samplers import make_sampler
     from bonas.nb201 import DIGITS_NETWORK, TrainingObjective, load_digits_data
     from bonas.spaces.nb201 import NB201Space
 

@@ -77,7 +77,7 @@ def make_sampler(strategy: str, seed: int, mode: str) -> Any:
     if strategy == "botorch-loop":
         raise SystemExit("botorch-loop is no Optuna sampler: run_one runs plain_botorch.search")
     if strategy in ("bonas", "bonas-cold"):  # as `bonas search --sampler` builds them
-        from bonas._cli.samplers import make_sampler as cli_sampler
+        from bonas.cli.samplers import make_sampler as cli_sampler
 
         return cli_sampler(strategy, space, seed=seed, mode=mode)
     if strategy == "bananas":

@@ -41,7 +41,7 @@ _WORKER = """
 import json, os, sys, time
 import optuna
 from bonas import BONASSampler, NB201Benchmark, NB201Space
-from bonas._cli.storage import open_storage, parse_storage
+from bonas.cli.storage import open_storage, parse_storage
 
 optuna.logging.set_verbosity(optuna.logging.ERROR)
 url, name, trials, seed, go = sys.argv[1:6]
@@ -79,7 +79,7 @@ print(json.dumps({"startup": startup, "times": times}))
 def run_once(url: str, n_workers: int, n_trials: int) -> dict[str, object]:
     import optuna
 
-    from bonas._cli.storage import open_storage, parse_storage
+    from bonas.cli.storage import open_storage, parse_storage
 
     optuna.logging.set_verbosity(optuna.logging.ERROR)
     name = f"bench-workers-{uuid.uuid4().hex[:8]}"

@@ -23,12 +23,27 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import optuna
 
-__all__ = ["FAIL_REASON_ATTR", "check_value", "guard_objective"]
+__all__ = ["FAIL_REASON_ATTR", "check_value", "first_line", "guard_objective"]
 
 #: The user attribute of a trial failed by a guarded objective: why it failed, in one line.
 FAIL_REASON_ATTR = "fail_reason"
 
 _logger = logging.getLogger(__name__)
+
+
+def first_line(err: BaseException | str) -> str:
+    """The first line of an error's message, its white space folded (the class name if it has
+    no message): what a one-line reason or an error printed on one line shows. SQLAlchemy, for
+    one, appends a "Background on this error" paragraph that this leaves out.
+
+    Example:
+        >>> first_line(ValueError("bad value\\n(Background on this error at: ...)"))
+        'bad value'
+        >>> first_line(KeyError())
+        'KeyError'
+    """
+    text = str(err).strip() or type(err).__name__
+    return " ".join(text.splitlines()[0].split())
 
 
 def check_value(value: Any) -> str | None:
@@ -105,8 +120,7 @@ def guard_objective(
         except optuna.TrialPruned:
             raise
         except catch as err:
-            text = " ".join((str(err).strip() or type(err).__name__).splitlines()[0].split())
-            return _fail(trial, f"the objective raised {type(err).__name__}: {text}")
+            return _fail(trial, f"the objective raised {type(err).__name__}: {first_line(err)}")
         reason = check_value(value)
         if reason is not None:
             return _fail(trial, reason)

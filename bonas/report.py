@@ -1,27 +1,28 @@
-"""What a benchmark study found: summary, incumbent plot and trial table.
+"""What a study found, whatever its benchmark: trial counts, the incumbent, durations, the
+trial table and figures.
 
-``bonas search`` and ``bonas report`` are thin wrappers over this module, and it works on any
-Optuna study whose trials ran :meth:`bonas.tabular.TabularBenchmark.objective` on an NB201
-table, whichever sampler made them. The benchmark a study ran on is recorded when
+These are the parts of a summary that hold for every benchmark ``bonas search`` runs; each
+``bonas search`` command adds what only it knows (NB201's regret and rank against its table,
+the epochs the digits search saved by pruning). The benchmark a study ran on is recorded when
 ``bonas search`` creates it, as the study user attribute :data:`BENCHMARK_ATTR`
-(``{"space": "nb201", "dataset": "cifar10", "mode": "mean", ...}``); :func:`benchmark_spec`
-reads it back.
+(``{"command": "nb201", "space": "nb201", "dataset": "cifar10", "mode": "mean", ...}``);
+:func:`benchmark_spec` reads it back, and ``bonas report`` hands the study to the command it
+names.
+
+NB201's summary of a study (``BestTrial``, ``Summary``, ``summarize``, ``format_summary``,
+``incumbent_curve``, ``plot_incumbent``, ``make_benchmark``, ``nb201_info``) is defined beside
+the ``bonas search nb201`` command and can still be imported from here.
 
 Example:
     >>> import optuna
-    >>> from bonas.nb201.table import NB201Benchmark
     >>> optuna.logging.set_verbosity(optuna.logging.WARNING)
-    >>> bench = NB201Benchmark("cifar10")
     >>> study = optuna.create_study(
     ...     direction="maximize", sampler=optuna.samplers.RandomSampler(seed=0)
     ... )
-    >>> study.set_user_attr(BENCHMARK_ATTR, {"space": "nb201", "dataset": "cifar10",
-    ...                                      "mode": "mean"})
-    >>> study.optimize(bench.objective, n_trials=5)
-    >>> summary = summarize(study, bench)
-    >>> summary.n_complete, summary.best is not None, summary.n_cells
-    (5, True, 15625)
-    >>> summary.best.regret == bench.optimum[1] - summary.best.mean_accuracy
+    >>> study.optimize(lambda trial: trial.suggest_float("x", 0.0, 1.0), n_trials=5)
+    >>> state_counts(study.trials)
+    {'n_trials': 5, 'n_complete': 5, 'n_pruned': 0, 'n_fail': 0, 'n_running': 0}
+    >>> best_trial(study.trials).number == study.best_trial.number
     True
 """
 
@@ -30,40 +31,41 @@ from __future__ import annotations
 import csv
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bonas.exceptions import BonasError, ConfigurationError
+from bonas._lazy import lazy_exports
+from bonas.exceptions import ConfigurationError, MissingDependencyError
 
 if TYPE_CHECKING:
     import optuna
     from matplotlib.figure import Figure
     from optuna.trial import FrozenTrial
 
-    from bonas.nb201.table import NB201Benchmark
-
 __all__ = [
-    "new_figure",
     "BENCHMARK_ATTR",
     "CSV_COLUMNS",
-    "BestTrial",
     "MissingDependencyError",
-    "Summary",
     "benchmark_spec",
-    "format_summary",
-    "incumbent_curve",
-    "make_benchmark",
-    "nb201_info",
-    "plot_incumbent",
-    "summarize",
+    "best_trial",
+    "complete_trials",
+    "finished_count",
+    "format_counts",
+    "format_duration",
+    "format_row",
+    "new_figure",
+    "state_counts",
+    "study_duration",
+    "total_train_time",
     "write_trials_csv",
 ]
 
 #: The study user attribute naming the benchmark a study ran on.
 BENCHMARK_ATTR = "bonas:benchmark"
 
-#: The columns of :func:`write_trials_csv`, in order.
+#: The columns of :func:`write_trials_csv` by default: the user attributes a tabular
+#: benchmark's objective records on each trial, between the trial's number, state and value and
+#: the time it ended.
 CSV_COLUMNS: tuple[str, ...] = (
     "number",
     "state",
@@ -75,91 +77,22 @@ CSV_COLUMNS: tuple[str, ...] = (
     "datetime",
 )
 
-_SPACES = ("nb201",)
-_MODES = ("mean", "noisy")
-
-
-class MissingDependencyError(BonasError, ImportError):
-    """An optional dependency (matplotlib, for plots) is not installed."""
-
-
-@dataclass(frozen=True)
-class BestTrial:
-    """The incumbent: the COMPLETE trial of the highest value (the earliest on ties).
-
-    Attributes:
-        number: Its trial number.
-        arch: Its cell as an NB201 string.
-        key: Its NB201 table key (six digits, one op index per edge).
-        value: The value the trial returned (one training seed's accuracy in noisy mode).
-        mean_accuracy: The cell's mean validation accuracy over its training seeds, in %.
-        regret: The optimum's mean accuracy minus the cell's.
-        rank: 1 for the best cell of the table; tied cells share the better rank.
-    """
-
-    number: int
-    arch: str
-    key: str
-    value: float
-    mean_accuracy: float
-    regret: float
-    rank: int
-
-
-@dataclass(frozen=True)
-class Summary:
-    """What a study found (see :func:`summarize`); :meth:`to_dict` is its JSON form.
-
-    Attributes:
-        study_name: The study's name.
-        space: ``"nb201"``.
-        dataset: The NB201 dataset.
-        mode: ``"mean"`` or ``"noisy"``.
-        sampler: The sampler name recorded at creation (``None`` if unknown).
-        seed: The run's seed recorded at creation (``None`` if unknown).
-        n_trials: All trials of the study, whatever their state.
-        n_complete: COMPLETE trials.
-        n_pruned: PRUNED trials.
-        n_fail: FAIL trials.
-        n_running: RUNNING or WAITING trials.
-        best: The incumbent, or ``None`` while no trial is complete.
-        n_cells: Cells in the table (15,625).
-        optimum_arch: The best cell of the table.
-        optimum_value: Its mean accuracy, in %.
-        simulated_train_hours: The trials' ``train_time`` user attributes summed, in hours:
-            how long training the sampled cells would have taken.
-        study_duration_s: From the first trial's start to the last trial's end, across resumed
-            runs (``None`` without finished trials).
-        wall_time_s: How long the command that made this summary ran its trials, if it did.
-    """
-
-    study_name: str
-    space: str
-    dataset: str
-    mode: str
-    sampler: str | None
-    seed: int | None
-    n_trials: int
-    n_complete: int
-    n_pruned: int
-    n_fail: int
-    n_running: int
-    best: BestTrial | None
-    n_cells: int
-    optimum_arch: str
-    optimum_value: float
-    simulated_train_hours: float
-    study_duration_s: float | None
-    wall_time_s: float | None
-
-    @property
-    def n_finished(self) -> int:
-        """COMPLETE and PRUNED trials: the ones that count towards a requested total."""
-        return self.n_complete + self.n_pruned
-
-    def to_dict(self) -> dict[str, Any]:
-        """A dict of plain JSON types."""
-        return asdict(self)
+# NB201's summary moved beside the `bonas search nb201` command; its names still work from here,
+# imported on first use (so importing this module imports no command).
+_NB201 = "bonas.cli.nb201_report"
+_MOVED = {
+    name: _NB201
+    for name in (
+        "BestTrial",
+        "Summary",
+        "format_summary",
+        "incumbent_curve",
+        "make_benchmark",
+        "nb201_info",
+        "plot_incumbent",
+        "summarize",
+    )
+}
 
 
 # -- the benchmark of a study --------------------------------------------------------------------
@@ -167,8 +100,7 @@ def benchmark_spec(study: optuna.Study) -> dict[str, Any]:
     """The benchmark recorded on ``study`` (its :data:`BENCHMARK_ATTR` user attribute).
 
     Raises:
-        ConfigurationError: if the attribute is missing or does not name an NB201 dataset and
-            mode.
+        ConfigurationError: if the attribute is missing or is not a dict.
     """
     spec = study.user_attrs.get(BENCHMARK_ATTR)
     if spec is None:
@@ -176,106 +108,41 @@ def benchmark_spec(study: optuna.Study) -> dict[str, Any]:
             f"The study {study.study_name!r} has no {BENCHMARK_ATTR!r} user attribute, so bonas "
             "does not know which benchmark its trials ran on. Report on a study made by "
             "`bonas search`, or set the attribute, e.g. study.set_user_attr("
-            f"{BENCHMARK_ATTR!r}, {{'space': 'nb201', 'dataset': 'cifar10', 'mode': 'mean'}})."
+            f"{BENCHMARK_ATTR!r}, {{'command': 'nb201', 'space': 'nb201', 'dataset': 'cifar10', "
+            "'mode': 'mean'})."
         )
-    if (
-        not isinstance(spec, Mapping)
-        or spec.get("space") not in _SPACES
-        or not isinstance(spec.get("dataset"), str)
-        or spec.get("mode") not in _MODES
-    ):
+    if not isinstance(spec, Mapping):
         raise ConfigurationError(
             f"The {BENCHMARK_ATTR!r} user attribute of the study {study.study_name!r} must be a "
-            "dict with 'space': 'nb201', 'dataset' (an NB201 dataset) and 'mode' ('mean' or "
-            f"'noisy'). Got {spec!r} instead."
+            f"dict naming the `bonas search` command that made it. Got {spec!r} instead."
         )
     return dict(spec)
 
 
-def make_benchmark(spec: Mapping[str, Any]) -> NB201Benchmark:
-    """The benchmark object of a :func:`benchmark_spec`."""
-    from bonas.nb201.table import NB201Benchmark
-
-    seed = spec.get("seed")
-    return NB201Benchmark(
-        spec["dataset"], mode=spec["mode"], seed=seed if spec["mode"] == "noisy" else None
-    )
-
-
-# -- the summary ---------------------------------------------------------------------------------
-def summarize(
-    study: optuna.Study,
-    bench: NB201Benchmark,
-    *,
-    trials: Sequence[FrozenTrial] | None = None,
-    wall_time_s: float | None = None,
-) -> Summary:
-    """Summarize ``study``, whose trials ran ``bench.objective``.
-
-    Args:
-        study: The study (maximized).
-        bench: Its benchmark (mean accuracy, regret and rank come from the table, so they are
-            exact in noisy mode too).
-        trials: The study's trials if already read (saves a storage round trip).
-        wall_time_s: The wall time of the run that made the trials, if known.
-
-    Returns:
-        The summary. Its ``dataset``, ``mode``, ``sampler`` and ``seed`` come from the study's
-        :data:`BENCHMARK_ATTR` attribute where it has one, else from ``bench``.
-    """
+# -- trials --------------------------------------------------------------------------------------
+def finished_count(trials: Sequence[FrozenTrial]) -> int:
+    """COMPLETE and PRUNED trials: what a requested number of trials (``--trials``) counts."""
     from optuna.trial import TrialState
 
-    if trials is None:
-        trials = study.get_trials(deepcopy=False)
-    spec = study.user_attrs.get(BENCHMARK_ATTR)
-    spec = spec if isinstance(spec, Mapping) else {}
+    return sum(t.state in (TrialState.COMPLETE, TrialState.PRUNED) for t in trials)
+
+
+def state_counts(trials: Sequence[FrozenTrial]) -> dict[str, int]:
+    """``n_trials`` (all of them), ``n_complete``, ``n_pruned``, ``n_fail`` and ``n_running``
+    (RUNNING or WAITING)."""
+    from optuna.trial import TrialState
+
     states = [t.state for t in trials]
-    best_trial = _best(trials)
-    best = None
-    if best_trial is not None:
-        arch = bench.space.from_params(best_trial.params)
-        best = BestTrial(
-            number=best_trial.number,
-            arch=bench.space.to_string(arch),
-            key=bench.space.to_key(arch),
-            value=float(best_trial.value),  # type: ignore[arg-type]
-            mean_accuracy=bench.mean_accuracy(arch),
-            regret=bench.regret(arch),
-            rank=bench.rank(arch),
-        )
-    train_time = sum(
-        float(t.user_attrs["train_time"])
-        for t in trials
-        if isinstance(t.user_attrs.get("train_time"), (int, float))
-    )
-    starts = [t.datetime_start for t in trials if t.datetime_start is not None]
-    ends = [t.datetime_complete for t in trials if t.datetime_complete is not None]
-    duration = (max(ends) - min(starts)).total_seconds() if starts and ends else None
-    optimum_arch, optimum_value = bench.optimum
-    seed = spec.get("seed")
-    return Summary(
-        study_name=study.study_name,
-        space=str(spec.get("space", "nb201")),
-        dataset=str(spec.get("dataset", bench.dataset)),
-        mode=str(spec.get("mode", bench.mode)),
-        sampler=spec.get("sampler") if isinstance(spec.get("sampler"), str) else None,
-        seed=seed if isinstance(seed, int) else None,
-        n_trials=len(trials),
-        n_complete=states.count(TrialState.COMPLETE),
-        n_pruned=states.count(TrialState.PRUNED),
-        n_fail=states.count(TrialState.FAIL),
-        n_running=states.count(TrialState.RUNNING) + states.count(TrialState.WAITING),
-        best=best,
-        n_cells=bench.n_cells,
-        optimum_arch=bench.space.to_string(optimum_arch),
-        optimum_value=optimum_value,
-        simulated_train_hours=train_time / 3600.0,
-        study_duration_s=duration,
-        wall_time_s=wall_time_s,
-    )
+    return {
+        "n_trials": len(trials),
+        "n_complete": states.count(TrialState.COMPLETE),
+        "n_pruned": states.count(TrialState.PRUNED),
+        "n_fail": states.count(TrialState.FAIL),
+        "n_running": states.count(TrialState.RUNNING) + states.count(TrialState.WAITING),
+    }
 
 
-def _complete(trials: Sequence[FrozenTrial]) -> list[FrozenTrial]:
+def complete_trials(trials: Sequence[FrozenTrial]) -> list[FrozenTrial]:
     """The COMPLETE trials with a finite value, by trial number."""
     from optuna.trial import TrialState
 
@@ -287,82 +154,81 @@ def _complete(trials: Sequence[FrozenTrial]) -> list[FrozenTrial]:
     return sorted(done, key=lambda t: t.number)
 
 
-def _best(trials: Sequence[FrozenTrial]) -> FrozenTrial | None:
+def best_trial(trials: Sequence[FrozenTrial]) -> FrozenTrial | None:
+    """The incumbent of a maximized study: the COMPLETE trial of the highest finite value, the
+    earliest on ties (``None`` while there is none)."""
     best: FrozenTrial | None = None
-    for t in _complete(trials):
+    for t in complete_trials(trials):
         if best is None or t.value > best.value:  # type: ignore[operator]
             best = t
     return best
 
 
-def incumbent_curve(
-    trials: Sequence[FrozenTrial], bench: NB201Benchmark
-) -> tuple[list[float], list[float]]:
-    """The values of the COMPLETE trials and the incumbent's mean accuracy after each.
+def total_train_time(trials: Sequence[FrozenTrial]) -> float:
+    """The trials' ``train_time`` user attributes summed, in seconds (real training, or the time
+    a tabular benchmark says training would have taken)."""
+    return sum(
+        float(t.user_attrs["train_time"])
+        for t in trials
+        if isinstance(t.user_attrs.get("train_time"), (int, float))
+    )
 
-    Returns:
-        ``(values, incumbent)``, both as long as the number of COMPLETE trials, in trial-number
-        order: ``values[i]`` is what the i-th complete trial returned, ``incumbent[i]`` the mean
-        accuracy of the best of the first ``i + 1`` (by returned value; in mean mode the running
-        maximum of ``values``).
+
+def study_duration(trials: Sequence[FrozenTrial]) -> float | None:
+    """Seconds from the first trial's start to the last trial's end, across resumed runs
+    (``None`` without a finished trial)."""
+    starts = [t.datetime_start for t in trials if t.datetime_start is not None]
+    ends = [t.datetime_complete for t in trials if t.datetime_complete is not None]
+    return (max(ends) - min(starts)).total_seconds() if starts and ends else None
+
+
+def format_duration(seconds: float, *, clock: bool = False) -> str:
+    """A span of time for people: ``'7.4 s'``, ``'12 min 34 s'``, ``'1 h 02 min'``; with
+    ``clock``, as a clock shows it: ``'0:07'``, ``'12:34'``, ``'1:02:03'``. ``'?'`` for an
+    unknown span (NaN, infinite or negative).
+
+    Example:
+        >>> format_duration(7.4), format_duration(754), format_duration(3723)
+        ('7.4 s', '12 min 34 s', '1 h 02 min')
+        >>> format_duration(7.4, clock=True), format_duration(3723, clock=True)
+        ('0:07', '1:02:03')
+        >>> format_duration(float("nan"))
+        '?'
     """
-    values: list[float] = []
-    incumbent: list[float] = []
-    best_value = -math.inf
-    best_mean = math.nan
-    for t in _complete(trials):
-        value = float(t.value)  # type: ignore[arg-type]
-        values.append(value)
-        if value > best_value:
-            best_value = value
-            best_mean = bench.mean_accuracy(bench.space.from_params(t.params))
-        incumbent.append(best_mean)
-    return values, incumbent
-
-
-def format_summary(summary: Summary) -> str:
-    """The summary as a few aligned lines of text (ends with a newline)."""
-    s = summary
-    sampler = f", sampler {s.sampler}" if s.sampler else ""
-    seed = f", seed {s.seed}" if s.seed is not None else ""
-    lines = [f"NB201 {s.dataset} ({s.mode} accuracy{sampler}{seed}), study {s.study_name!r}"]
-
-    def row(name: str, text: str) -> None:
-        lines.append(f"  {name:<20}{text}")
-
-    if s.best is None:
-        row("best cell", "none yet (no complete trial)")
-    else:
-        b = s.best
-        row("best cell", f"{b.arch}  (key {b.key}, trial {b.number})")
-        accuracy = f"{b.mean_accuracy:.2f} %"
-        if s.mode == "noisy":
-            accuracy += f" mean over seeds ({b.value:.2f} % observed)"
-        row("accuracy", f"{accuracy}; optimum {s.optimum_value:.2f} %")
-        row("regret", f"{b.regret:.3f}")
-        row("rank", f"{b.rank:,} of {s.n_cells:,} cells")
-    others = [
-        f"{n} {name}"
-        for n, name in ((s.n_pruned, "pruned"), (s.n_fail, "failed"), (s.n_running, "running"))
-        if n
-    ]
-    row("trials", f"{s.n_complete} complete" + (f" ({', '.join(others)})" if others else ""))
-    row("simulated training", f"{s.simulated_train_hours:.1f} h")
-    if s.wall_time_s is not None:
-        row("wall time", _seconds(s.wall_time_s) + " (this run)")
-    elif s.study_duration_s is not None:
-        row("wall time", _seconds(s.study_duration_s) + " (first trial start to last trial end)")
-    return "\n".join(lines) + "\n"
-
-
-def _seconds(seconds: float) -> str:
-    if seconds < 60:
+    if not math.isfinite(seconds) or seconds < 0:
+        return "?"
+    if seconds < 60 and not clock:
         return f"{seconds:.1f} s"
-    minutes, secs = divmod(round(seconds), 60)
-    if minutes < 60:
-        return f"{minutes} min {secs:02d} s"
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours} h {minutes:02d} min"
+    hours, rest = divmod(round(seconds), 3600)
+    minutes, secs = divmod(rest, 60)
+    if clock:
+        return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+    return f"{hours} h {minutes:02d} min" if hours else f"{minutes} min {secs:02d} s"
+
+
+def format_row(name: str, text: str) -> str:
+    """One aligned line of a printed summary, with its newline.
+
+    Example:
+        >>> format_row("best cell", "none yet")
+        '  best cell           none yet\\n'
+    """
+    return f"  {name:<20}{text}\n"
+
+
+def format_counts(counts: Mapping[str, Any]) -> str:
+    """The trial states of :func:`state_counts` in words.
+
+    Example:
+        >>> format_counts({"n_complete": 9, "n_pruned": 2, "n_fail": 0, "n_running": 1})
+        '9 complete (2 pruned, 1 running)'
+    """
+    others = [
+        f"{counts[key]} {word}"
+        for key, word in (("n_pruned", "pruned"), ("n_fail", "failed"), ("n_running", "running"))
+        if counts[key]
+    ]
+    return f"{counts['n_complete']} complete" + (f" ({', '.join(others)})" if others else "")
 
 
 # -- files ---------------------------------------------------------------------------------------
@@ -425,100 +291,4 @@ def new_figure(figsize: tuple[float, float] = (7.0, 4.2)) -> Figure:
     return fig
 
 
-def plot_incumbent(
-    trials: Sequence[FrozenTrial],
-    bench: NB201Benchmark,
-    path: str | Path,
-    *,
-    title: str | None = None,
-) -> Path:
-    """Plot the incumbent's mean accuracy against completed trials, with the optimum marked.
-
-    Grey dots are the values the trials returned, the step line the incumbent's mean
-    accuracy, the dashed line the table's optimum, and a star the first trial that found it.
-    Uses matplotlib's Agg canvas (no display, no pyplot state).
-
-    Returns:
-        The path written (a PNG).
-
-    Raises:
-        MissingDependencyError: if matplotlib is not installed.
-    """
-    fig = new_figure()
-    path = Path(path)
-    values, incumbent = incumbent_curve(trials, bench)
-    optimum_arch, optimum = bench.optimum
-    x = list(range(1, len(values) + 1))
-    ax = fig.add_subplot()
-    label_optimum = f"optimum {optimum:.2f} % ({bench.space.to_key(optimum_arch)})"
-    ax.axhline(optimum, color="tab:red", linestyle="--", linewidth=1, label=label_optimum)
-    if values:
-        low = max(min(incumbent) - 0.5, optimum - 20.0)
-        hidden = sum(v < low for v in values)
-        dots = "trial value" + (f" ({hidden} below the axis)" if hidden else "")
-        ax.scatter(x, values, s=9, color="0.65", zorder=2, label=dots)
-        ax.step(
-            x,
-            incumbent,
-            where="post",
-            color="tab:blue",
-            linewidth=2,
-            zorder=3,
-            label="incumbent (mean accuracy)",
-        )
-        found = next((i for i, v in enumerate(incumbent) if v >= optimum), None)
-        if found is not None:
-            ax.plot(
-                x[found],
-                optimum,
-                marker="*",
-                markersize=14,
-                color="tab:red",
-                zorder=4,
-                linestyle="none",
-                label=f"optimum found at trial {x[found]}",
-            )
-        top = max(optimum, max(values))
-        ax.set_ylim(low, top + max(0.5, 0.04 * (top - low)))
-        ax.set_xlim(0.5, len(x) + 0.5)
-        final = optimum - incumbent[-1]
-        ax.set_title(title or f"NB201 {bench.dataset} ({bench.mode})", loc="left", fontsize=11)
-        ax.set_title(f"final regret {final:.3f}", loc="right", fontsize=9, color="0.3")
-    else:
-        ax.set_title(title or f"NB201 {bench.dataset} ({bench.mode}): no complete trial yet")
-    ax.set_xlabel("completed trials")
-    ax.set_ylabel("validation accuracy (%)")
-    ax.grid(True, alpha=0.3)
-    ax.legend(loc="lower right", fontsize=8)
-    fig.savefig(path, format="png")
-    return path
-
-
-# -- the space -----------------------------------------------------------------------------------
-def nb201_info() -> dict[str, Any]:
-    """NB201's size and, per dataset, the optimum of its table.
-
-    Returns:
-        ``{"space": "nb201", "n_cells": 15625, "n_classes": 6466, "datasets": {name: {"optimum":
-        cell string, "key": table key, "accuracy": mean accuracy in %, ...}}}``.
-    """
-    import numpy as np
-
-    from bonas.nb201.table import NB201_DATASETS, NB201Benchmark
-    from bonas.spaces.nb201 import NB201Space
-
-    space = NB201Space()
-    n_classes = len({space.canonical(a) for a in space.enumerate()})
-    datasets: dict[str, Any] = {}
-    for name in NB201_DATASETS:
-        bench = NB201Benchmark(name)
-        arch, value = bench.optimum
-        means = bench.mean_accuracies
-        datasets[name] = {
-            "optimum": space.to_string(arch),
-            "key": space.to_key(arch),
-            "accuracy": value,
-            "median_accuracy": float(np.median(means)),
-            "train_time_s": bench.train_time(arch),
-        }
-    return {"space": "nb201", "n_cells": len(space), "n_classes": n_classes, "datasets": datasets}
+__getattr__, __dir__ = lazy_exports(__name__, _MOVED, [*__all__, *_MOVED])

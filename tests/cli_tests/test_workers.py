@@ -1,19 +1,15 @@
-"""``bonas search --workers N`` on real storages, storage errors, and passwords kept secret.
+"""``bonas search --workers N`` on real storages, and a password kept out of every file.
 
-The commands run as subprocesses (see test_cli.py). The tests marked ``postgres`` need a
+The commands run as subprocesses (see test_search.py). The tests marked ``postgres`` need a
 PostgreSQL server and skip unless ``BONAS_TEST_POSTGRES_URL`` is set.
 """
 
 from __future__ import annotations
 
-import argparse
-import contextlib
 import json
-import sqlite3
 import subprocess
 import sys
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -21,8 +17,7 @@ import optuna
 import pytest
 from optuna.trial import TrialState
 
-from bonas._cli.storage import Redactor, mask_passwords, open_storage, parse_storage
-from bonas.guard import FAIL_REASON_ATTR
+from bonas.cli.storage import open_storage, parse_storage
 from bonas.testing.cli import bonas_env, check_ok, run_bonas
 
 optuna.logging.set_verbosity(optuna.logging.WARNING)
@@ -96,136 +91,7 @@ def test_workers_on_a_journal_file_and_a_second_command_adds_a_worker(tmp_path: 
     _check_workers_run(study, 10, 4)
 
 
-# -- errors ---------------------------------------------------------------------------------------
-def _one_line_error(result: subprocess.CompletedProcess[str], *words: str) -> str:
-    assert result.returncode == 2, result.stderr
-    assert "Traceback" not in result.stderr
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, result.stderr
-    for word in words:
-        assert word in lines[0]
-    assert result.stdout == ""
-    return lines[0]
-
-
-def test_an_unreachable_postgresql_server_is_one_line_without_the_password(
-    tmp_path: Path,
-) -> None:
-    url = f"postgresql://bonas:{SECRET}@127.0.0.1:1/nas"
-    line = _one_line_error(run(*search("--storage", url, trials=2), cwd=tmp_path), "--storage")
-    assert SECRET not in line
-    assert "bonas:***@127.0.0.1:1/nas" in line
-    assert "PostgreSQL server is running" in line
-
-
-@contextlib.contextmanager
-def _locked(db: Path) -> Iterator[None]:
-    con = sqlite3.connect(db, isolation_level=None)
-    try:
-        con.execute("BEGIN EXCLUSIVE")
-        yield
-    finally:
-        con.close()
-
-
-def test_a_locked_sqlite_database_is_one_line_naming_the_lock(tmp_path: Path) -> None:
-    db = tmp_path / "study.db"
-    ok(run(*search("--storage", f"sqlite:///{db}", trials=1, sampler="random"), cwd=tmp_path))
-    with _locked(db):
-        result = run(*search("--storage", f"sqlite:///{db}?timeout=1", trials=2), cwd=tmp_path)
-    _one_line_error(result, "--storage", "locked", "?timeout=")
-
-
-def _made(url: str, name: str, direction: str, benchmark: dict[str, object] | None) -> None:
-    study = optuna.create_study(storage=url, study_name=name, direction=direction)
-    if benchmark is not None:
-        study.set_user_attr("bonas:benchmark", benchmark)
-
-
-def test_a_study_with_another_direction_is_refused(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'study.db'}"
-    _made(url, "mini", "minimize", None)
-    result = run(*search("--storage", url, "--study-name", "mini", trials=2), cwd=tmp_path)
-    _one_line_error(result, "not a single maximized objective", "--study-name")
-
-
-def test_a_study_of_another_search_space_is_refused(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'study.db'}"
-    spec = {"space": "nb101", "dataset": "cifar10", "mode": "mean", "sampler": "bonas", "seed": 0}
-    _made(url, "other", "maximize", spec)
-    result = run(*search("--storage", url, "--study-name", "other", trials=2), cwd=tmp_path)
-    _one_line_error(result, "bonas search nb101", "--study-name")
-
-
-@pytest.mark.parametrize(
-    ("storage", "words"),
-    [
-        ("sqlite:///:memory:", ["--workers 2", "--storage"]),
-        ("journal:///no/such/dir/x.log", ["--storage", "does not exist"]),
-        ("sqlite://bonas.db", ["three slashes"]),
-        ("not-a-url", ["--storage", "journal"]),
-    ],
-)
-def test_bad_storage_values_are_one_line(tmp_path: Path, storage: str, words: list[str]) -> None:
-    result = run(*search("--storage", storage, "--workers", "2", trials=2), cwd=tmp_path)
-    _one_line_error(result, *words)
-
-
-def test_an_enqueued_cell_outside_the_space_fails_alone_and_the_search_goes_on(
-    tmp_path: Path,
-) -> None:
-    url = f"sqlite:///{tmp_path / 'study.db'}"
-    name = "nb201-cifar10-mean-random-search-seed0"
-    ok(run(*search("--storage", url, trials=2, sampler="random-search"), cwd=tmp_path))
-    study = _study(url, name)
-    cell = dict(study.trials[0].params)
-    cell["edge_1_0"] = "conv_7x7"
-    study.enqueue_trial(cell)
-    ok(run(*search("--storage", url, trials=4, sampler="random-search"), cwd=tmp_path))
-    trials = _study(url, name).trials
-    assert [t.state.name for t in trials] == ["COMPLETE"] * 2 + ["FAIL"] + ["COMPLETE"] * 2
-    assert "conv_7x7" in trials[2].user_attrs[FAIL_REASON_ATTR]
-
-
 # -- secrets --------------------------------------------------------------------------------------
-def test_passwords_are_masked_in_urls_messages_and_log_records() -> None:
-    url = f"postgresql+psycopg://bonas:{SECRET}@db.example:5432/nas"
-    assert parse_storage(url).masked == "postgresql+psycopg://bonas:***@db.example:5432/nas"
-    assert mask_passwords(f"could not open {url}") == (
-        "could not open postgresql+psycopg://bonas:***@db.example:5432/nas"
-    )
-    encoded = parse_storage("postgresql://bonas:p%40ss%2Fw@host/db")
-    assert encoded.password == "p@ss/w"
-    record = optuna.logging.get_logger("optuna").makeRecord(
-        "optuna", 30, __file__, 1, "login as %s failed with p@ss/w", ("bonas",), None
-    )
-    Redactor(encoded.secrets).filter(record)
-    assert record.getMessage() == "login as bonas failed with ***"
-
-
-def test_the_resume_command_masks_the_password() -> None:
-    from bonas.cli import _resume_command
-
-    args = argparse.Namespace(
-        space="nb201",
-        dataset="cifar10",
-        trials=10,
-        mode="mean",
-        sampler="bonas",
-        seed=0,
-        heartbeat=30,
-        storage=f"postgresql://bonas:{SECRET}@db.example/nas",
-        workers=4,
-        out=None,
-        json=False,
-        quiet=False,
-    )
-    command = _resume_command(args, "run")
-    assert SECRET not in command
-    assert "postgresql://bonas:***@db.example/nas" in command
-    assert "--workers 4" in command
-
-
 def _with_password(url: str) -> tuple[str, str]:
     """``url`` with a password (the one it has, or the test's on a trust-auth server)."""
     parts = urlsplit(url)

@@ -20,7 +20,7 @@ import optuna
 import pytest
 from optuna.trial import TrialState
 
-from bonas._cli.storage import open_storage, parse_storage
+from bonas.cli.storage import open_storage, parse_storage
 
 optuna.logging.set_verbosity(optuna.logging.WARNING)
 REPO = Path(__file__).resolve().parents[2]
@@ -31,8 +31,8 @@ _WORKER = """
 import os, sys, time
 import optuna
 from bonas import BONASSampler, NB201Benchmark, NB201Space, guard_objective
-from bonas._cli.storage import open_storage, parse_storage
-from bonas._cli.workers import StopAtTotal
+from bonas.cli.storage import open_storage, parse_storage
+from bonas.cli.workers import StopAtTotal
 
 optuna.logging.set_verbosity(optuna.logging.ERROR)
 url, name, seed, trials, sleep, heartbeat = sys.argv[1:7]

@@ -13,22 +13,9 @@ import time
 from collections.abc import Callable
 from typing import TextIO
 
-__all__ = ["ProgressBar", "format_duration"]
+from bonas.report import format_duration
 
-
-def format_duration(seconds: float) -> str:
-    """``'0:07'``, ``'12:34'``, ``'1:02:03'``; ``'?'`` for an unknown (NaN or infinite) span.
-
-    Example:
-        >>> format_duration(7.4), format_duration(754), format_duration(3723), format_duration(-1)
-        ('0:07', '12:34', '1:02:03', '?')
-    """
-    if not math.isfinite(seconds) or seconds < 0:
-        return "?"
-    total = round(seconds)
-    hours, rest = divmod(total, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+__all__ = ["ProgressBar"]
 
 
 class ProgressBar:
@@ -94,7 +81,7 @@ class ProgressBar:
         if self.regret is not None:
             parts.append(f"regret {self.regret:.3f}")
         parts.append(f"{rate:.2f} trials/s" if math.isfinite(rate) else "- trials/s")
-        parts.append(f"ETA {format_duration(eta)}")
+        parts.append(f"ETA {format_duration(eta, clock=True)}")
         if self.note:
             parts.append(self.note)
         tail = "  ".join(parts)

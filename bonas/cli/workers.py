@@ -14,6 +14,7 @@ the parent forwards Ctrl-C to it, exactly once per Ctrl-C.
 
 from __future__ import annotations
 
+import argparse
 import os
 import signal
 import subprocess
@@ -24,13 +25,15 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from bonas._cli.storage import STORAGE_ENV
+from bonas.cli.base import int_at_least
+from bonas.cli.storage import STORAGE_ENV
+from bonas.report import finished_count
 
 if TYPE_CHECKING:
     import optuna
     from optuna.trial import FrozenTrial
 
-__all__ = ["WORKER_FLAG", "StopAtTotal", "WorkerPool", "finished_count"]
+__all__ = ["WORKER_FLAG", "StopAtTotal", "WorkerPool", "worker_options"]
 
 #: The hidden option that makes ``bonas search`` a worker started by ``--workers``: it runs
 #: trials and writes its log, and leaves the summary, files and progress bar to the parent.
@@ -39,11 +42,24 @@ WORKER_FLAG = "--worker"
 _POLL_S = 0.25
 
 
-def finished_count(trials: Sequence[FrozenTrial]) -> int:
-    """COMPLETE and PRUNED trials: what ``--trials`` counts."""
-    from optuna.trial import TrialState
-
-    return sum(t.state in (TrialState.COMPLETE, TrialState.PRUNED) for t in trials)
+def worker_options(parser: argparse.ArgumentParser) -> None:
+    """``--workers`` and ``--heartbeat`` (and the hidden :data:`WORKER_FLAG`)."""
+    parser.add_argument(
+        "--workers",
+        type=int_at_least(1),
+        default=1,
+        help="worker processes to run on this machine (default: 1); running the same command "
+        "elsewhere against the same --storage and --study-name adds more",
+    )
+    parser.add_argument(
+        "--heartbeat",
+        type=int_at_least(0),
+        default=30,
+        metavar="SECONDS",
+        help="a running trial's heartbeat interval on a database storage: a trial silent for "
+        "twice as long is marked FAIL and run again by another worker (default: 30; 0: off)",
+    )
+    parser.add_argument(WORKER_FLAG, action="store_true", help=argparse.SUPPRESS)
 
 
 class StopAtTotal:

@@ -1,7 +1,8 @@
-"""Where a ``bonas`` study is kept: storage URLs, opening them, and hiding their passwords.
+"""Where a ``bonas`` study is kept: storage URLs, opening them and their studies, and hiding
+their passwords.
 
-Any search subcommand takes ``--storage URL``; this module turns the text into an Optuna storage
-that several worker processes (or machines) can share:
+Every command that reads a study takes ``--storage URL`` (:func:`storage_options`); this module
+turns the text into an Optuna storage that several worker processes (or machines) can share:
 
 * ``sqlite:///path.db`` (the default, ``sqlite:///bonas.db``): one file, one machine;
 * ``postgresql://user@host:port/db`` (any SQLAlchemy URL Optuna's RDB storage takes, e.g.
@@ -17,12 +18,16 @@ another worker marks the trial FAIL after the grace period and enqueues it again
 
 A password in a URL is a secret: :meth:`StorageURL.masked` shows it as ``***``, and
 :class:`Redactor` removes it from any text (log records, messages) before it is written.
+:func:`open_study` and :func:`load_study` turn every storage error into one
+:class:`~bonas.exceptions.UsageError` line that says what to change.
 """
 
 from __future__ import annotations
 
+import argparse
 import inspect
 import logging
+import os
 import re
 import traceback
 import warnings
@@ -31,9 +36,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 from urllib.parse import unquote
 
-from bonas.exceptions import StorageError
+from bonas.exceptions import StorageError, UsageError
+from bonas.guard import first_line
 
 if TYPE_CHECKING:
+    import optuna
     from optuna.storages import BaseStorage
 
 __all__ = [
@@ -43,10 +50,13 @@ __all__ = [
     "StorageKind",
     "StorageURL",
     "describe_error",
+    "load_study",
     "mask_passwords",
     "open_storage",
+    "open_study",
     "parse_storage",
     "storage_errors",
+    "storage_options",
 ]
 
 #: The storage of ``bonas search`` when neither ``--storage`` nor :data:`STORAGE_ENV` is given.
@@ -243,10 +253,10 @@ def storage_errors() -> tuple[type[BaseException], ...]:
 
 def describe_error(storage: StorageURL, err: BaseException) -> str:
     """One line saying why ``storage`` failed and what to change; no password in it."""
-    detail = f"{type(err).__name__}: {_first_line(err)}"
+    detail = f"{type(err).__name__}: {first_line(err)}"
     text = str(err).lower()
     if isinstance(err, StorageError):
-        return Redactor(storage.secrets).redact(_first_line(err))
+        return Redactor(storage.secrets).redact(first_line(err))
     if isinstance(err, ImportError) or "no module named" in text:
         hint = (
             "install the database driver: pip install 'bonas[postgres]' (psycopg)"
@@ -277,11 +287,6 @@ def describe_error(storage: StorageURL, err: BaseException) -> str:
         )
     line = f"cannot use --storage {storage.masked!r} ({detail}); {hint}"
     return Redactor(storage.secrets).redact(line)
-
-
-def _first_line(err: BaseException) -> str:
-    text = str(err).strip() or type(err).__name__
-    return " ".join(text.splitlines()[0].split())
 
 
 def open_storage(
@@ -352,3 +357,90 @@ def open_storage(
             )
     except storage_errors() as err:
         raise StorageError(describe_error(storage, err)) from None
+
+
+# -- the command line ----------------------------------------------------------------------------
+def storage_options(parser: argparse.ArgumentParser, *, study_help: str) -> None:
+    """``--storage`` (default: :data:`STORAGE_ENV`, else :data:`DEFAULT_STORAGE`) and
+    ``--study-name`` (``study_help`` says its default)."""
+    parser.add_argument(
+        "--storage",
+        default=os.environ.get(STORAGE_ENV) or DEFAULT_STORAGE,
+        help=f"where the study is kept: {DEFAULT_STORAGE} (the default, a file in this "
+        "folder), postgresql://USER@HOST/DB, or an Optuna journal file journal:///PATH.log; "
+        f"the environment variable {STORAGE_ENV} sets the default",
+    )
+    parser.add_argument("--study-name", default=None, help=f"the study ({study_help})")
+
+
+# -- studies -------------------------------------------------------------------------------------
+def open_study(storage: StorageURL, name: str, *, heartbeat: int | None = None) -> optuna.Study:
+    """Create the study ``name`` in ``storage`` (maximized), or load it if it exists.
+
+    ``heartbeat``: seconds between the heartbeats of a running trial (RDB storages), so that a
+    dead worker's trial is failed and retried by the others.
+
+    Raises:
+        UsageError: if the storage cannot be used, or the study is not a single maximized
+            objective.
+    """
+    import optuna
+
+    interval = heartbeat if heartbeat and storage.has_heartbeat else None
+    backend = open_storage(storage, heartbeat_interval=interval)
+    try:
+        study = optuna.create_study(
+            storage=backend,
+            study_name=name,
+            direction="maximize",
+            load_if_exists=True,
+            sampler=optuna.samplers.RandomSampler(),
+        )
+    except storage_errors() as err:
+        raise UsageError(describe_error(storage, err)) from None
+    if study.directions != [optuna.study.StudyDirection.MAXIMIZE]:
+        raise UsageError(
+            f"the study {name!r} in {storage.masked} is not a single maximized objective, so "
+            "it is not a bonas search; pass another --study-name"
+        )
+    return study
+
+
+def load_study(storage: StorageURL, name: str | None) -> optuna.Study:
+    """Load an existing study; ``name=None`` picks the storage's only study.
+
+    Raises:
+        UsageError: if the storage cannot be used, or holds no such study (or, without a name,
+            not exactly one).
+    """
+    import optuna
+
+    if storage.path is not None and not storage.path.exists():
+        raise UsageError(
+            f"the file {str(storage.path)!r} of --storage {storage.masked} does not exist; pass "
+            "the --storage of a `bonas search` run"
+        )
+    try:
+        backend = open_storage(storage)  # opened once: each opening checks the schema
+        names = optuna.get_all_study_names(storage=backend)
+    except storage_errors() as err:
+        raise UsageError(describe_error(storage, err)) from None
+    listed = ", ".join(sorted(names)) or "none"
+    if name is None:
+        if len(names) != 1:
+            raise UsageError(
+                f"the storage {storage.masked} holds {len(names)} studies ({listed}); choose "
+                "one with --study-name"
+            )
+        name = names[0]
+    if name not in names:
+        raise UsageError(
+            f"no study named {name!r} in {storage.masked} (its studies: {listed}); pass one of "
+            "them to --study-name"
+        )
+    try:
+        return optuna.load_study(
+            storage=backend, study_name=name, sampler=optuna.samplers.RandomSampler()
+        )
+    except storage_errors() as err:
+        raise UsageError(describe_error(storage, err)) from None

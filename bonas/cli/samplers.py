@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Protocol
 
+from bonas._validation import check_choice
+
 if TYPE_CHECKING:
     from optuna.samplers import BaseSampler
 
@@ -124,11 +126,5 @@ def make_sampler(name: str, space: SearchSpace[Any], *, seed: int, mode: str) ->
     Raises:
         ConfigurationError: if ``name`` is not in :data:`SAMPLERS`.
     """
-    factory = SAMPLERS.get(name)
-    if factory is None:
-        from bonas.exceptions import ConfigurationError
-
-        raise ConfigurationError(
-            f"The sampler must be one of {sorted(SAMPLERS)}. Got {name!r} instead."
-        )
-    return factory(space, seed=seed, mode=mode)
+    check_choice(name, "name", "make_sampler", sorted(SAMPLERS))
+    return SAMPLERS[name](space, seed=seed, mode=mode)

@@ -104,6 +104,37 @@ def test_the_same_command_resumes_to_a_larger_total(first_run: dict[str, Any]) -
     assert [(t.number, t.params, t.value) for t in after[:2]] == before
 
 
+def test_report_summarizes_a_digits_study(first_run: dict[str, Any], tmp_path: Path) -> None:
+    url, made = first_run["url"], first_run["data"]
+    name = made["study_name"]
+    out = tmp_path / "report"
+    result = ok(run("report", "--storage", url, "--study-name", name, "--out", str(out), "--json",
+                    cwd=tmp_path))  # fmt: skip
+    data = json.loads(result.stdout)
+    trials = optuna.load_study(storage=url, study_name=name).get_trials()
+    assert data["command"] == "report"
+    assert data["study_name"] == name
+    for key in ("dataset", "sampler", "pruner", "pruned", "epochs", "seed", "network", "device"):
+        assert data[key] == made[key]
+    assert data["n_trials"] == len(trials) == data["n_complete"] + data["n_pruned"]
+    assert data["epochs_trained"] == sum(t.user_attrs["epochs"] for t in trials)
+    assert data["epochs_budget"] == 2 * len(trials)
+    best = max((t for t in trials if t.state == TrialState.COMPLETE), key=lambda t: t.value)
+    assert (data["best"]["number"], data["best"]["accuracy"]) == (best.number, best.value)
+    assert data["best"]["arch"] == best.user_attrs["arch"]
+    assert data["train_time_s"] == pytest.approx(sum(t.user_attrs["train_time"] for t in trials))
+    assert data["wall_time_s"] is None
+    assert {p.name for p in out.iterdir()} >= {"trials.csv", "learning_curves.png", "summary.json"}
+    assert json.loads((out / "summary.json").read_text()) == data
+
+    text = ok(run("report", "--storage", url, "--study-name", name, "--out", str(out),
+                  cwd=tmp_path)).stdout  # fmt: skip
+    assert text.startswith("digits, NB201 cells (C=8, N=1), 2 epochs, sampler tpe, pruner median")
+    assert f"trial {best.number})" in text
+    assert "epochs trained" in text
+    assert "learning_curves.png" in text
+
+
 @pytest.mark.parametrize(
     ("extra", "hint"),
     [

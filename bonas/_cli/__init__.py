@@ -1,1 +1,0 @@
-"""Internals of the ``bonas`` command (not public API)."""

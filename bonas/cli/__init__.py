@@ -1,0 +1,21 @@
+"""The ``bonas`` command line.
+
+``bonas search nb201 --dataset cifar10 --trials 100`` runs a search on the NB201 table, and
+``bonas search digits`` one that trains the networks on scikit-learn's digits, each in an Optuna
+study kept in a storage (an SQLite file in the working directory by default), so the same
+command resumes it; ``bonas report`` summarizes an existing study and ``bonas info nb201``
+describes the space. ``python -m bonas`` is the same program.
+
+Its public names are :func:`main` and :func:`build_parser`; the modules below are its parts:
+:mod:`~bonas.cli.base` (a command, the parser), :mod:`~bonas.cli.search` (the one search
+driver), :mod:`~bonas.cli.benchmark` (what a ``bonas search NAME`` command implements),
+:mod:`~bonas.cli.nb201` and :mod:`~bonas.cli.digits` (the two of them),
+:mod:`~bonas.cli.report`, and the storage, workers, session, progress bar and output they share.
+Optuna, torch and the tables are imported inside the commands, so ``bonas --help`` is instant.
+"""
+
+from __future__ import annotations
+
+from bonas.cli.app import build_parser, main
+
+__all__ = ["build_parser", "main"]

@@ -1,0 +1,129 @@
+"""What ``bonas search`` and ``bonas report`` write: the output folder, ``trials.csv``, the
+figure and ``summary.json``, and the summary (or one JSON object) on stdout."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from bonas.cli.base import to_stderr, to_stdout
+from bonas.exceptions import MissingDependencyError, UsageError
+from bonas.guard import first_line
+from bonas.report import format_row, write_trials_csv
+
+if TYPE_CHECKING:
+    import optuna
+
+    from bonas.cli.benchmark import SearchBenchmark
+
+__all__ = ["DEFAULT_OUT", "out_dir", "output_options", "prepare_out", "write_outputs"]
+
+#: The folder that holds one folder of files per study when ``--out`` is not given.
+DEFAULT_OUT = "bonas-out"
+
+
+def output_options(parser: argparse.ArgumentParser) -> None:
+    """``--out`` and ``--json``."""
+    parser.add_argument(
+        "--out",
+        default=None,
+        help=f"folder of the files written (default: {DEFAULT_OUT}/STUDY-NAME)",
+    )
+    parser.add_argument(
+        "--json",
+        action="store_true",
+        help="print one JSON object to stdout instead of the summary (files are still written)",
+    )
+
+
+def out_dir(given: str | None, study_name: str) -> Path:
+    """``--out``, or :data:`DEFAULT_OUT`/the study name (made safe as a folder name)."""
+    if given is not None:
+        return Path(given)
+    return Path(DEFAULT_OUT) / (re.sub(r"[^A-Za-z0-9._-]+", "_", study_name) or "study")
+
+
+def prepare_out(out: Path) -> None:
+    """Create ``out`` and check that a file can be written in it.
+
+    Raises:
+        UsageError: if it cannot be.
+    """
+    import tempfile
+
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=out, prefix=".bonas-write-test-"):
+            pass
+    except OSError as err:
+        raise UsageError(
+            f"cannot write to the output folder {str(out)!r} ({err.strerror or err}); pass "
+            "--out a folder you can write to"
+        ) from None
+
+
+def write_outputs(
+    benchmark: SearchBenchmark,
+    study: optuna.Study,
+    spec: Mapping[str, Any],
+    out: Path,
+    *,
+    command: str,
+    storage: str,
+    requested_trials: int | None,
+    wall_time_s: float | None,
+    as_json: bool,
+    quiet: bool = False,
+    logged: int = 0,
+) -> None:
+    """Summarize ``study`` with the command that made it, write its files to ``out``, and
+    print the summary (or, with ``as_json``, the JSON object of ``summary.json``).
+
+    Args:
+        benchmark: The search command that made the study.
+        study: The study.
+        spec: Its spec.
+        out: The output folder (:func:`prepare_out` checked it).
+        command: The command writing the files, as in ``summary.json``: ``"search nb201"``,
+            ``"report"``.
+        storage: The storage URL with its password masked.
+        requested_trials: ``--trials`` of a search (``None`` for a report).
+        wall_time_s: How long this run's trials took (``None`` if it ran none).
+        as_json: Print the JSON object instead of the summary.
+        quiet: Print nothing (the files are still written).
+        logged: Warnings this run wrote to ``bonas.log`` (a line on stderr says so).
+    """
+    trials = study.get_trials(deepcopy=False)
+    report = benchmark.summarize(study, spec, trials, wall_time_s=wall_time_s)
+    csv = write_trials_csv(
+        trials, out / "trials.csv", attrs=benchmark.csv_attrs, floats=benchmark.csv_floats
+    )
+    files: dict[str, str | None] = {"csv": str(csv)}
+    try:
+        files["plot"] = str(benchmark.plot(trials, spec, out / benchmark.plot_file))
+    except MissingDependencyError as err:
+        files["plot"] = None
+        to_stderr(f"bonas {command}: warning: {first_line(err)}; no plot written\n")
+    files["summary"] = str(out / "summary.json")
+    result = {
+        "command": command,
+        "storage": storage,
+        "requested_trials": requested_trials,
+        **report.data,
+        "files": files,
+    }
+    (out / "summary.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    if as_json:
+        to_stdout(json.dumps(result) + "\n")
+    elif not quiet:
+        written = ", ".join(Path(f).name for f in files.values() if f)
+        to_stdout(report.text + format_row("files", f"{out}/ ({written})"))
+    if logged and not quiet:
+        to_stderr(
+            f"bonas {command}: {logged} warning(s) from the sampler and libraries are in "
+            f"{out / 'bonas.log'}\n"
+        )

@@ -1,0 +1,69 @@
+"""``bonas report``: summarize a study that ``bonas search`` made, whichever its benchmark and
+sampler, and write its files again.
+
+The study's spec (:data:`~bonas.report.BENCHMARK_ATTR`) names the ``bonas search`` command that
+made it (:func:`~bonas.cli.benchmark.spec_command`), and that command summarizes and plots it.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Sequence
+
+from bonas.cli.base import Command
+from bonas.cli.benchmark import SearchBenchmark, spec_command
+from bonas.cli.output import out_dir, output_options, prepare_out, write_outputs
+from bonas.cli.storage import load_study, parse_storage, storage_options
+from bonas.exceptions import ConfigurationError
+from bonas.report import BENCHMARK_ATTR, benchmark_spec
+
+__all__ = ["ReportCommand"]
+
+
+class ReportCommand(Command):
+    """``bonas report``: the summary, ``trials.csv``, the figure and ``summary.json`` of a
+    study, from the ``bonas search`` command that made it."""
+
+    name = "report"
+    help = "summarize an existing study"
+    description = (
+        "Summarize a study made by `bonas search` (whichever benchmark and sampler made it) "
+        "and write its trials.csv, figure and summary.json."
+    )
+
+    def __init__(self, benchmarks: Sequence[SearchBenchmark]) -> None:
+        self.benchmarks = {b.name: b for b in benchmarks}
+
+    def add_arguments(self, parser: argparse.ArgumentParser) -> None:
+        storage_options(parser, study_help="default: the storage's only study")
+        output_options(parser)
+
+    def take_action(self, args: argparse.Namespace) -> int:
+        import optuna
+
+        optuna.logging.set_verbosity(optuna.logging.WARNING)
+        storage = parse_storage(args.storage)
+        study = load_study(storage, args.study_name)
+        spec = benchmark_spec(study)
+        command = spec_command(spec)
+        benchmark = self.benchmarks.get(command) if command is not None else None
+        if benchmark is None:
+            raise ConfigurationError(
+                f"The {BENCHMARK_ATTR!r} user attribute of the study {study.study_name!r} must "
+                f"name the `bonas search` command that made it ('command': one of "
+                f"{sorted(self.benchmarks)}). Got {spec!r} instead."
+            )
+        out = out_dir(args.out, study.study_name)
+        prepare_out(out)
+        write_outputs(
+            benchmark,
+            study,
+            spec,
+            out,
+            command="report",
+            storage=storage.masked,
+            requested_trials=None,
+            wall_time_s=None,
+            as_json=args.json,
+        )
+        return 0
