@@ -79,20 +79,11 @@ CSV_COLUMNS: tuple[str, ...] = (
 
 # NB201's summary moved beside the `bonas search nb201` command; its names still work from here,
 # imported on first use (so importing this module imports no command).
-_NB201 = "bonas.cli.nb201_report"
-_MOVED = {
-    name: _NB201
-    for name in (
-        "BestTrial",
-        "Summary",
-        "format_summary",
-        "incumbent_curve",
-        "make_benchmark",
-        "nb201_info",
-        "plot_incumbent",
-        "summarize",
-    )
-}
+_MOVED = dict.fromkeys(
+    ("BestTrial", "Summary", "summarize", "format_summary", "incumbent_curve", "plot_incumbent")
+    + ("make_benchmark", "nb201_info"),
+    "bonas.cli.nb201_report",
+)
 
 
 # -- the benchmark of a study --------------------------------------------------------------------

@@ -15,20 +15,16 @@ from collections.abc import Sequence
 
 import bonas
 from bonas.cli.base import EXIT_INTERRUPTED, EXIT_USAGE, Command, Parser, to_stderr
-from bonas.cli.benchmark import SearchBenchmark
-from bonas.cli.digits import DigitsSearch
-from bonas.cli.nb201 import InfoCommand, NB201Search
+from bonas.cli.nb201 import InfoCommand
 from bonas.cli.report import ReportCommand
 from bonas.cli.search import SearchCommand
 from bonas.exceptions import BonasError
 from bonas.guard import first_line
 
-__all__ = ["COMMANDS", "SEARCHES", "build_parser", "main"]
+__all__ = ["COMMANDS", "build_parser", "main"]
 
-#: The ``bonas search NAME`` commands, which ``bonas report`` also summarizes.
-SEARCHES: tuple[SearchBenchmark, ...] = (NB201Search(), DigitsSearch())
 #: The ``bonas`` commands.
-COMMANDS: tuple[Command, ...] = (SearchCommand(SEARCHES), ReportCommand(SEARCHES), InfoCommand())
+COMMANDS: tuple[Command, ...] = (SearchCommand(), ReportCommand(), InfoCommand())
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -41,12 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"bonas {bonas.__version__}")
     subcommands = parser.add_subparsers(dest="command", metavar="COMMAND")
     for command in COMMANDS:
-        sub = subcommands.add_parser(
-            command.name,
-            help=command.help,
-            description=command.description,
-            epilog=command.epilog,
-        )
+        sub = command.add_parser(subcommands)
         command.add_arguments(sub)
         sub.set_defaults(handler=command.take_action)
     return parser

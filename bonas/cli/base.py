@@ -8,13 +8,14 @@ import abc
 import argparse
 import sys
 from collections.abc import Callable
-from typing import ClassVar, NoReturn
+from typing import Any, ClassVar, NoReturn
 
 __all__ = [
     "EXIT_INTERRUPTED",
     "EXIT_USAGE",
     "Command",
     "Parser",
+    "Subcommand",
     "int_at_least",
     "to_stderr",
     "to_stdout",
@@ -61,22 +62,33 @@ def int_at_least(low: int) -> Callable[[str], int]:
     return parse
 
 
-class Command(abc.ABC):
-    """One ``bonas`` command: its name and help, its arguments, and what it does.
+class Subcommand:
+    """What ``--help`` says of a command (``bonas NAME``) or a search (``bonas search NAME``)."""
+
+    #: The word on the command line.
+    name: ClassVar[str]
+    #: One line in the parent's ``--help``.
+    help: ClassVar[str]
+    #: The paragraph at the top of its own ``--help``.
+    description: ClassVar[str]
+    #: The line at the bottom of its own ``--help`` (an example).
+    epilog: ClassVar[str | None] = None
+
+    def add_parser(self, subparsers: Any) -> argparse.ArgumentParser:
+        """Its parser, added to ``subparsers`` (what ``add_subparsers()`` returned)."""
+        parser: argparse.ArgumentParser = subparsers.add_parser(
+            self.name, help=self.help, description=self.description, epilog=self.epilog
+        )
+        return parser
+
+
+class Command(Subcommand, abc.ABC):
+    """One ``bonas`` command: its arguments and what it does.
 
     ``bonas`` makes one subparser per command, calls :meth:`add_arguments` on it, and runs
     :meth:`take_action` with the parsed arguments. Optuna, torch and the tables are imported
     inside :meth:`take_action`, so ``bonas --help`` stays instant.
     """
-
-    #: The word after ``bonas``.
-    name: ClassVar[str]
-    #: One line in ``bonas --help``.
-    help: ClassVar[str]
-    #: The paragraph at the top of ``bonas NAME --help``.
-    description: ClassVar[str]
-    #: The line at the bottom of ``bonas NAME --help`` (an example).
-    epilog: ClassVar[str | None] = None
 
     @abc.abstractmethod
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:

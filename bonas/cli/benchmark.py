@@ -6,7 +6,7 @@ plot a study it made. :class:`~bonas.cli.search.SearchCommand` does everything e
 for every one of them (the storage and resuming, the spec check, workers, the progress bar,
 Ctrl-C, the logs, the output folder and its files), and ``bonas report`` hands a study to the
 command its spec names (:func:`spec_command`). A new benchmark is one subclass, listed in
-:data:`bonas.cli.app.SEARCHES`.
+:data:`bonas.cli.search.SEARCHES`.
 """
 
 from __future__ import annotations
@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from bonas.cli.base import Subcommand
+
 if TYPE_CHECKING:
     import optuna
     from optuna.pruners import BasePruner
@@ -27,7 +29,7 @@ if TYPE_CHECKING:
 
     from bonas.spaces.base import SearchSpace
 
-__all__ = ["Objective", "Report", "SearchBenchmark", "spec_command"]
+__all__ = ["Objective", "Report", "SearchBenchmark", "StudyRecord", "spec_command"]
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,16 @@ class Report:
     text: str
 
 
+@dataclass(frozen=True)
+class StudyRecord:
+    """A study that a search command made, as it is summarized: the study, the spec it records
+    and its trials (read once)."""
+
+    study: optuna.Study
+    spec: Mapping[str, Any]
+    trials: Sequence[FrozenTrial]
+
+
 def spec_command(spec: Mapping[str, Any]) -> str | None:
     """The name of the ``bonas search`` command that made a study with this spec.
 
@@ -74,24 +86,17 @@ def spec_command(spec: Mapping[str, Any]) -> str | None:
     return name if isinstance(name, str) else None
 
 
-class SearchBenchmark(abc.ABC):
+class SearchBenchmark(Subcommand, abc.ABC):
     """One ``bonas search NAME``: its options, its spec, its objective and its summary.
 
     The shared options (``--trials``, ``--sampler``, ``--seed``, the storage, workers and output
     options) are added by :class:`~bonas.cli.search.SearchCommand`; a subclass adds its own in
-    :meth:`add_arguments` and lists them in :attr:`options`. Methods are called with the parsed
-    arguments (``args``) during a search, or with the spec read back from the study (``spec``)
-    by ``bonas report``, so a study is summarized the same way by both.
+    :meth:`add_arguments` and lists them in :attr:`options`. Its :attr:`name` is the word after
+    ``bonas search`` and the spec's ``"command"``. A run is set up from the parsed arguments
+    (``args``); a study is summarized from what it records (:class:`StudyRecord`), the same way
+    after a search and by ``bonas report``.
     """
 
-    #: The word after ``bonas search``, also the spec's ``"command"``.
-    name: ClassVar[str]
-    #: One line in ``bonas search --help``.
-    help: ClassVar[str]
-    #: The paragraph at the top of ``bonas search NAME --help``.
-    description: ClassVar[str]
-    #: The example at the bottom of ``bonas search NAME --help``.
-    epilog: ClassVar[str]
     #: The default of ``--trials``.
     default_trials: ClassVar[int]
     #: The default study name, a :meth:`str.format` pattern over the arguments.
@@ -130,19 +135,12 @@ class SearchBenchmark(abc.ABC):
         return None
 
     @abc.abstractmethod
-    def summarize(
-        self,
-        study: optuna.Study,
-        spec: Mapping[str, Any],
-        trials: Sequence[FrozenTrial],
-        *,
-        wall_time_s: float | None,
-    ) -> Report:
+    def summarize(self, record: StudyRecord, *, wall_time_s: float | None) -> Report:
         """The summary of a study this command made (``wall_time_s``: how long this run's
         trials took, ``None`` for a report)."""
 
     @abc.abstractmethod
-    def plot(self, trials: Sequence[FrozenTrial], spec: Mapping[str, Any], path: Path) -> Path:
+    def plot(self, record: StudyRecord, path: Path) -> Path:
         """Write the study's figure to ``path`` (a PNG) and return it.
 
         Raises:

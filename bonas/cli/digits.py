@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from bonas._validation import check_choice
 from bonas.cli.base import int_at_least
-from bonas.cli.benchmark import Objective, Report, SearchBenchmark
+from bonas.cli.benchmark import Objective, Report, SearchBenchmark, StudyRecord
 from bonas.report import (
     best_trial,
     finished_count,
@@ -220,35 +220,30 @@ class DigitsSearch(SearchBenchmark):
     def pruner(self, args: argparse.Namespace) -> BasePruner:
         return make_pruner(args.pruner, args.epochs)
 
-    def summarize(
-        self,
-        study: optuna.Study,
-        spec: Mapping[str, Any],
-        trials: Sequence[FrozenTrial],
-        *,
-        wall_time_s: float | None,
-    ) -> Report:
+    def summarize(self, record: StudyRecord, *, wall_time_s: float | None) -> Report:
+        trials = record.trials
         devices = sorted({str(t.user_attrs["device"]) for t in trials if "device" in t.user_attrs})
         data = {
-            "study_name": study.study_name,
-            **{k: v for k, v in spec.items() if k not in ("command", "bonas_version")},
+            "study_name": record.study.study_name,
+            **{k: v for k, v in record.spec.items() if k not in ("command", "bonas_version")},
             "device": ", ".join(devices) or None,
-            **summarize(trials, int(spec["epochs"])),
+            **summarize(trials, int(record.spec["epochs"])),
             "wall_time_s": wall_time_s,
         }
         return Report(data, _format(data))
 
-    def plot(self, trials: Sequence[FrozenTrial], spec: Mapping[str, Any], path: Path) -> Path:
+    def plot(self, record: StudyRecord, path: Path) -> Path:
         """Validation accuracy against epochs, one line per trial; pruned trials end with a
         cross."""
         from optuna.trial import TrialState
 
+        spec = record.spec
         fig = new_figure()  # raises MissingDependencyError without matplotlib
         from matplotlib.ticker import MaxNLocator
 
         ax = fig.add_subplot()
         labelled: set[str] = set()
-        for t in sorted(trials, key=lambda t: t.number):
+        for t in sorted(record.trials, key=lambda t: t.number):
             if not t.intermediate_values:
                 continue
             steps = sorted(t.intermediate_values)

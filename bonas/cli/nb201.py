@@ -9,20 +9,17 @@ from __future__ import annotations
 
 import argparse
 import json
-from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bonas.cli import nb201_report
 from bonas.cli.base import Command, to_stdout
-from bonas.cli.benchmark import Objective, Report, SearchBenchmark
+from bonas.cli.benchmark import Objective, Report, SearchBenchmark, StudyRecord
 from bonas.cli.nb201_report import make_benchmark
 from bonas.report import CSV_COLUMNS
 
 if TYPE_CHECKING:
-    import optuna
     from optuna.samplers import BaseSampler
-    from optuna.trial import FrozenTrial
 
     from bonas.spaces.base import SearchSpace
 
@@ -109,23 +106,19 @@ class NB201Search(SearchBenchmark):
 
         return make_sampler(args.sampler, space, seed=args.seed, mode=args.mode)
 
-    def summarize(
-        self,
-        study: optuna.Study,
-        spec: Mapping[str, Any],
-        trials: Sequence[FrozenTrial],
-        *,
-        wall_time_s: float | None,
-    ) -> Report:
-        bench = make_benchmark(spec)
-        summary = nb201_report.summarize(study, bench, trials=trials, wall_time_s=wall_time_s)
+    def summarize(self, record: StudyRecord, *, wall_time_s: float | None) -> Report:
+        bench = make_benchmark(record.spec)
+        summary = nb201_report.summarize(
+            record.study, bench, trials=record.trials, wall_time_s=wall_time_s
+        )
         return Report(summary.to_dict(), nb201_report.format_summary(summary))
 
-    def plot(self, trials: Sequence[FrozenTrial], spec: Mapping[str, Any], path: Path) -> Path:
+    def plot(self, record: StudyRecord, path: Path) -> Path:
+        spec = record.spec
         title = f"NB201 {spec['dataset']} ({spec['mode']})"
         if isinstance(spec.get("sampler"), str):
             title += f", sampler {spec['sampler']}, seed {spec.get('seed')}"
-        return nb201_report.plot_incumbent(trials, make_benchmark(spec), path, title=title)
+        return nb201_report.plot_incumbent(record.trials, make_benchmark(spec), path, title=title)
 
 
 class InfoCommand(Command):

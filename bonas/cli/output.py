@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bonas.cli.base import to_stderr, to_stdout
+from bonas.cli.benchmark import StudyRecord
 from bonas.exceptions import MissingDependencyError, UsageError
 from bonas.guard import first_line
 from bonas.report import format_row, write_trials_csv
@@ -97,14 +98,14 @@ def write_outputs(
         quiet: Print nothing (the files are still written).
         logged: Warnings this run wrote to ``bonas.log`` (a line on stderr says so).
     """
-    trials = study.get_trials(deepcopy=False)
-    report = benchmark.summarize(study, spec, trials, wall_time_s=wall_time_s)
+    record = StudyRecord(study, spec, study.get_trials(deepcopy=False))
+    report = benchmark.summarize(record, wall_time_s=wall_time_s)
     csv = write_trials_csv(
-        trials, out / "trials.csv", attrs=benchmark.csv_attrs, floats=benchmark.csv_floats
+        record.trials, out / "trials.csv", attrs=benchmark.csv_attrs, floats=benchmark.csv_floats
     )
     files: dict[str, str | None] = {"csv": str(csv)}
     try:
-        files["plot"] = str(benchmark.plot(trials, spec, out / benchmark.plot_file))
+        files["plot"] = str(benchmark.plot(record, out / benchmark.plot_file))
     except MissingDependencyError as err:
         files["plot"] = None
         to_stderr(f"bonas {command}: warning: {first_line(err)}; no plot written\n")

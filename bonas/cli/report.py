@@ -2,17 +2,16 @@
 sampler, and write its files again.
 
 The study's spec (:data:`~bonas.report.BENCHMARK_ATTR`) names the ``bonas search`` command that
-made it (:func:`~bonas.cli.benchmark.spec_command`), and that command summarizes and plots it.
+made it (:func:`~bonas.cli.search.find_search`), and that command summarizes and plots it.
 """
 
 from __future__ import annotations
 
 import argparse
-from collections.abc import Sequence
 
 from bonas.cli.base import Command
-from bonas.cli.benchmark import SearchBenchmark, spec_command
 from bonas.cli.output import out_dir, output_options, prepare_out, write_outputs
+from bonas.cli.search import SEARCHES, find_search
 from bonas.cli.storage import load_study, parse_storage, storage_options
 from bonas.exceptions import ConfigurationError
 from bonas.report import BENCHMARK_ATTR, benchmark_spec
@@ -31,9 +30,6 @@ class ReportCommand(Command):
         "and write its trials.csv, figure and summary.json."
     )
 
-    def __init__(self, benchmarks: Sequence[SearchBenchmark]) -> None:
-        self.benchmarks = {b.name: b for b in benchmarks}
-
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:
         storage_options(parser, study_help="default: the storage's only study")
         output_options(parser)
@@ -45,13 +41,12 @@ class ReportCommand(Command):
         storage = parse_storage(args.storage)
         study = load_study(storage, args.study_name)
         spec = benchmark_spec(study)
-        command = spec_command(spec)
-        benchmark = self.benchmarks.get(command) if command is not None else None
+        benchmark = find_search(spec)
         if benchmark is None:
             raise ConfigurationError(
                 f"The {BENCHMARK_ATTR!r} user attribute of the study {study.study_name!r} must "
                 f"name the `bonas search` command that made it ('command': one of "
-                f"{sorted(self.benchmarks)}). Got {spec!r} instead."
+                f"{sorted(SEARCHES)}). Got {spec!r} instead."
             )
         out = out_dir(args.out, study.study_name)
         prepare_out(out)

@@ -13,13 +13,15 @@ import argparse
 import shlex
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import bonas
 from bonas.cli.base import EXIT_INTERRUPTED, Command, int_at_least, to_stderr
 from bonas.cli.benchmark import SearchBenchmark, spec_command
+from bonas.cli.digits import DigitsSearch
+from bonas.cli.nb201 import NB201Search
 from bonas.cli.output import out_dir, output_options, prepare_out, write_outputs
 from bonas.cli.samplers import SAMPLERS
 from bonas.cli.session import Session, graceful_sigint, routed_logs, stop_cleanly
@@ -42,7 +44,25 @@ if TYPE_CHECKING:
 
     from bonas.cli.benchmark import Objective
 
-__all__ = ["SearchCommand", "check_spec", "incumbent", "resume_command", "run_argv"]
+__all__ = [
+    "SEARCHES",
+    "SearchCommand",
+    "check_spec",
+    "find_search",
+    "incumbent",
+    "resume_command",
+    "run_argv",
+]
+
+#: The ``bonas search NAME`` commands by name; ``bonas report`` summarizes their studies too.
+SEARCHES: dict[str, SearchBenchmark] = {s.name: s for s in (NB201Search(), DigitsSearch())}
+
+
+def find_search(spec: Mapping[str, Any]) -> SearchBenchmark | None:
+    """The search command that made a study with ``spec`` (``None`` if bonas has none by the
+    name the spec gives, see :func:`~bonas.cli.benchmark.spec_command`)."""
+    name = spec_command(spec)
+    return SEARCHES.get(name) if name is not None else None
 
 
 class SearchCommand(Command):
@@ -60,18 +80,10 @@ class SearchCommand(Command):
         "(Ctrl-C stops after the current trial; the same command resumes)"
     )
 
-    def __init__(self, benchmarks: Sequence[SearchBenchmark]) -> None:
-        self.benchmarks = {b.name: b for b in benchmarks}
-
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:
         subcommands = parser.add_subparsers(dest="benchmark", required=True)
-        for benchmark in self.benchmarks.values():
-            sub = subcommands.add_parser(
-                benchmark.name,
-                help=benchmark.help,
-                description=benchmark.description,
-                epilog=benchmark.epilog,
-            )
+        for benchmark in SEARCHES.values():
+            sub = benchmark.add_parser(subcommands)
             benchmark.add_arguments(sub)
             _shared_options(sub, benchmark)
             sub.set_defaults(search=benchmark)
@@ -95,7 +107,7 @@ class SearchCommand(Command):
             study = open_study(storage, study_name, heartbeat=args.heartbeat)
             spec = {"command": benchmark.name, **benchmark.spec(args)}
             stored = {**spec, "bonas_version": bonas.__version__}
-            check_spec(study, storage, self.benchmarks, stored)
+            check_spec(study, storage, stored)
             finished = finished_count(study.get_trials(deepcopy=False))
             n_run = args.trials - finished
             if n_run <= 0 and not (args.quiet or args.worker):
@@ -196,12 +208,7 @@ def _shared_options(parser: argparse.ArgumentParser, benchmark: SearchBenchmark)
     )
 
 
-def check_spec(
-    study: optuna.Study,
-    storage: StorageURL,
-    benchmarks: dict[str, SearchBenchmark],
-    want: dict[str, Any],
-) -> None:
+def check_spec(study: optuna.Study, storage: StorageURL, want: dict[str, Any]) -> None:
     """Record the benchmark ``want`` on a new study, or check that an existing one ran the
     same (the same command, and the same values of its
     :attr:`~bonas.cli.benchmark.SearchBenchmark.spec_keys`).
@@ -225,14 +232,13 @@ def check_spec(
             f"{where} has a malformed {BENCHMARK_ATTR!r} user attribute ({have!r}); pass "
             "another --study-name"
         )
-    command = spec_command(have)
-    maker = benchmarks.get(command) if command is not None else None
+    maker = find_search(have)
     if maker is None:
         raise UsageError(
-            f"{where} was made by `bonas search {command}`, which this bonas does not have; "
-            "pass another --study-name"
+            f"{where} was made by `bonas search {spec_command(have)}`, which this bonas does not "
+            "have; pass another --study-name"
         )
-    if command == want["command"] and all(have.get(k) == want[k] for k in maker.spec_keys):
+    if maker.name == want["command"] and all(have.get(k) == want[k] for k in maker.spec_keys):
         return
     raise UsageError(
         f"{where} was made by `bonas search {maker.describe(have)}`; run that command to "

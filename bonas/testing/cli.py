@@ -19,7 +19,7 @@ from pathlib import Path
 
 import bonas
 
-__all__ = ["bonas_command", "bonas_env", "check_ok", "run_bonas"]
+__all__ = ["bonas_command", "bonas_env", "check_ok", "check_usage_error", "run_bonas"]
 
 _SOURCE_ROOT = Path(bonas.__file__).resolve().parents[1]
 
@@ -64,3 +64,25 @@ def check_ok(result: subprocess.CompletedProcess[str]) -> subprocess.CompletedPr
     if result.returncode != 0 or "Traceback" in result.stderr:
         raise AssertionError(f"bonas exited with status {result.returncode}:\n{result.stderr}")
     return result
+
+
+def check_usage_error(result: subprocess.CompletedProcess[str], *words: str) -> str:
+    """The error line of a command that had to refuse (exit status 2), checked: exactly one
+    line on stderr and no traceback, nothing on stdout, and each of ``words`` in the line;
+    else AssertionError with stderr.
+
+    Example:
+        >>> line = check_usage_error(run_bonas("search", "nb201", cwd="."), "--dataset")
+        >>> line.startswith("bonas search nb201: error:")
+        True
+    """
+    lines = result.stderr.strip().splitlines()
+    missing = [w for w in words if not lines or w not in lines[0]]
+    if result.returncode != 2 or len(lines) != 1 or "Traceback" in result.stderr or missing:
+        raise AssertionError(
+            f"expected one error line with {list(words)} and status 2; got status "
+            f"{result.returncode}:\n{result.stderr}"
+        )
+    if result.stdout:
+        raise AssertionError(f"a refused command printed to stdout:\n{result.stdout}")
+    return lines[0]

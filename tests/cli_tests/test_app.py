@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bonas.testing.cli import bonas_env, check_ok, run_bonas
+from bonas.testing.cli import bonas_env, check_ok, check_usage_error, run_bonas
 
 
 def _env() -> dict[str, str]:
@@ -61,11 +61,7 @@ def test_search_help_lists_every_search_command(tmp_path: Path) -> None:
 def test_a_missing_or_wrong_command_is_one_line(
     args: list[str], hint: str, tmp_path: Path
 ) -> None:
-    result = run(*args, cwd=tmp_path)
-    assert result.returncode == 2
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, result.stderr
-    assert hint in lines[0]
+    check_usage_error(run(*args, cwd=tmp_path), hint)
 
 
 def test_no_command_prints_the_help(tmp_path: Path) -> None:

@@ -18,7 +18,7 @@ import pytest
 import torch
 from optuna.trial import TrialState
 
-from bonas.testing.cli import bonas_env, check_ok, run_bonas
+from bonas.testing.cli import bonas_env, check_ok, check_usage_error, run_bonas
 
 
 def _env() -> dict[str, str]:
@@ -144,20 +144,14 @@ def test_report_summarizes_a_digits_study(first_run: dict[str, Any], tmp_path: P
     ],
 )
 def test_bad_arguments_exit_2_with_one_line(extra: list[str], hint: str, tmp_path: Path) -> None:
-    result = run(*digits(f"sqlite:///{tmp_path / 'x.db'}", *extra), cwd=tmp_path)
-    assert result.returncode == 2, result.stderr
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, result.stderr
-    assert hint in lines[0]
+    check_usage_error(run(*digits(f"sqlite:///{tmp_path / 'x.db'}", *extra), cwd=tmp_path), hint)
     assert not (tmp_path / "x.db").exists()
 
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has CUDA")
 def test_cuda_without_a_gpu_exits_2(tmp_path: Path) -> None:
     result = run(*digits(f"sqlite:///{tmp_path / 'x.db'}", "--device", "cuda"), cwd=tmp_path)
-    assert result.returncode == 2
-    assert "no CUDA device" in result.stderr
-    assert len(result.stderr.strip().splitlines()) == 1
+    check_usage_error(result, "no CUDA device")
 
 
 def test_a_study_made_with_other_options_is_not_resumed(first_run: dict[str, Any]) -> None:
@@ -166,10 +160,7 @@ def test_a_study_made_with_other_options_is_not_resumed(first_run: dict[str, Any
     n_before = len(optuna.load_study(storage=url, study_name=name).trials)
     args = digits(url, "--study-name", name, trials=4)
     args[args.index("--epochs") + 1] = "3"
-    result = run(*args, cwd=cwd)
-    assert result.returncode == 2
-    assert "--epochs 2" in result.stderr
-    assert "run that command to resume" in result.stderr
+    check_usage_error(run(*args, cwd=cwd), "--epochs 2", "run that command to resume")
     assert len(optuna.load_study(storage=url, study_name=name).trials) == n_before
 
 

@@ -16,7 +16,7 @@ from typing import Any
 import optuna
 import pytest
 
-from bonas.testing.cli import check_ok, run_bonas
+from bonas.testing.cli import check_ok, check_usage_error, run_bonas
 
 NB201_CELLS = 15625
 
@@ -202,23 +202,14 @@ def test_bad_arguments_exit_2_with_one_line(case: str, tmp_path: Path) -> None:
     (tmp_path / "a-file").write_text("not a folder")
     plain = _plain_study(tmp_path) if any("{plain}" in a for a in args) else ""
     args = [a.format(tmp=tmp_path, plain=plain) for a in args]
-    result = run(*args, cwd=tmp_path)
-    assert result.returncode == 2, result.stderr
-    assert "Traceback" not in result.stderr
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, result.stderr
-    assert hint in lines[0]
-    assert result.stdout == ""
+    check_usage_error(run(*args, cwd=tmp_path), hint)
 
 
 def test_a_study_made_for_another_dataset_is_not_resumed(tpe_run: dict[str, Any]) -> None:
     cwd = tpe_run["cwd"]
     name = json.loads(tpe_run["stdout"])["study_name"]
     args = ["search", "nb201", "--dataset", "cifar100", "--trials", "8", "--sampler", "tpe"]
-    result = run(*args, "--study-name", name, cwd=cwd)
-    assert result.returncode == 2
-    assert "--dataset cifar10 " in result.stderr
-    assert len(result.stderr.splitlines()) == 1
+    check_usage_error(run(*args, "--study-name", name, cwd=cwd), "--dataset cifar10 ")
 
 
 def test_dataset_names_are_the_tables() -> None:

@@ -17,7 +17,7 @@ from typing import Any
 import optuna
 
 from bonas.guard import FAIL_REASON_ATTR
-from bonas.testing.cli import bonas_command, bonas_env, check_ok, run_bonas
+from bonas.testing.cli import bonas_command, bonas_env, check_ok, check_usage_error, run_bonas
 
 REPO = Path(__file__).resolve().parents[2]
 SECRET = "bonas-Test-s3cret"
@@ -54,17 +54,6 @@ def snapshot(study: optuna.Study) -> list[tuple[Any, ...]]:
         (t.number, t.state, t.params, t.value, t.user_attrs, t.datetime_start, t.datetime_complete)
         for t in study.get_trials(deepcopy=False)
     ]
-
-
-def _one_line_error(result: subprocess.CompletedProcess[str], *words: str) -> str:
-    assert result.returncode == 2, result.stderr
-    assert "Traceback" not in result.stderr
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, result.stderr
-    for word in words:
-        assert word in lines[0]
-    assert result.stdout == ""
-    return lines[0]
 
 
 # -- resuming and stopping -----------------------------------------------------------------------
@@ -186,7 +175,7 @@ def test_a_study_with_another_direction_is_refused(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'study.db'}"
     _made(url, "mini", "minimize", None)
     result = run(*search("--storage", url, "--study-name", "mini", trials=2), cwd=tmp_path)
-    _one_line_error(result, "not a single maximized objective", "--study-name")
+    check_usage_error(result, "not a single maximized objective", "--study-name")
 
 
 def test_a_study_of_another_search_space_is_refused(tmp_path: Path) -> None:
@@ -194,7 +183,7 @@ def test_a_study_of_another_search_space_is_refused(tmp_path: Path) -> None:
     spec = {"space": "nb101", "dataset": "cifar10", "mode": "mean", "sampler": "bonas", "seed": 0}
     _made(url, "other", "maximize", spec)
     result = run(*search("--storage", url, "--study-name", "other", trials=2), cwd=tmp_path)
-    _one_line_error(result, "bonas search nb101", "--study-name")
+    check_usage_error(result, "bonas search nb101", "--study-name")
 
 
 # -- a bad trial fails alone --------------------------------------------------------------------

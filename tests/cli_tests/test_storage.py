@@ -14,7 +14,7 @@ import optuna
 import pytest
 
 from bonas.cli.storage import Redactor, mask_passwords, parse_storage
-from bonas.testing.cli import bonas_env, check_ok, run_bonas
+from bonas.testing.cli import bonas_env, check_ok, check_usage_error, run_bonas
 
 SECRET = "bonas-Test-s3cret"
 
@@ -31,22 +31,11 @@ def search(*extra: str, trials: int, sampler: str = "bonas") -> list[str]:
     return [*args, "--sampler", sampler, *extra]
 
 
-def _one_line_error(result: subprocess.CompletedProcess[str], *words: str) -> str:
-    assert result.returncode == 2, result.stderr
-    assert "Traceback" not in result.stderr
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, result.stderr
-    for word in words:
-        assert word in lines[0]
-    assert result.stdout == ""
-    return lines[0]
-
-
 def test_an_unreachable_postgresql_server_is_one_line_without_the_password(
     tmp_path: Path,
 ) -> None:
     url = f"postgresql://bonas:{SECRET}@127.0.0.1:1/nas"
-    line = _one_line_error(run(*search("--storage", url, trials=2), cwd=tmp_path), "--storage")
+    line = check_usage_error(run(*search("--storage", url, trials=2), cwd=tmp_path), "--storage")
     assert SECRET not in line
     assert "bonas:***@127.0.0.1:1/nas" in line
     assert "PostgreSQL server is running" in line
@@ -67,7 +56,7 @@ def test_a_locked_sqlite_database_is_one_line_naming_the_lock(tmp_path: Path) ->
     ok(run(*search("--storage", f"sqlite:///{db}", trials=1, sampler="random"), cwd=tmp_path))
     with _locked(db):
         result = run(*search("--storage", f"sqlite:///{db}?timeout=1", trials=2), cwd=tmp_path)
-    _one_line_error(result, "--storage", "locked", "?timeout=")
+    check_usage_error(result, "--storage", "locked", "?timeout=")
 
 
 @pytest.mark.parametrize(
@@ -81,7 +70,7 @@ def test_a_locked_sqlite_database_is_one_line_naming_the_lock(tmp_path: Path) ->
 )
 def test_bad_storage_values_are_one_line(tmp_path: Path, storage: str, words: list[str]) -> None:
     result = run(*search("--storage", storage, "--workers", "2", trials=2), cwd=tmp_path)
-    _one_line_error(result, *words)
+    check_usage_error(result, *words)
 
 
 def test_passwords_are_masked_in_urls_messages_and_log_records() -> None:
