@@ -29,6 +29,10 @@ if str(HERE) not in sys.path:  # run as a script or loaded by the tests: find _r
 import _records  # noqa: E402
 
 RAW = HERE / "results" / "raw"
+#: Seeds from here on are the check on seeds that chose nothing: no option of any searcher was
+#: tuned on them. Their records are kept apart, in ``raw/fresh/``, and reported apart.
+FRESH_SEED0 = 80
+FRESH = RAW / "fresh"
 CHECKPOINTS = (10, 25, 50, 100, 150, 200)
 
 
@@ -181,7 +185,8 @@ def run_one(strategy: str, dataset: str, mode: str, seed: int, queries: int) -> 
 
 
 def _path(strategy: str, dataset: str, mode: str, seed: int, queries: int) -> Path:
-    return RAW / f"{strategy}__{dataset}__{mode}__q{queries}__s{seed}{_records.SUFFIX}"
+    folder = FRESH if seed >= FRESH_SEED0 else RAW
+    return folder / f"{strategy}__{dataset}__{mode}__q{queries}__s{seed}{_records.SUFFIX}"
 
 
 def cmd_run(ns: argparse.Namespace) -> None:
