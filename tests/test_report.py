@@ -83,14 +83,14 @@ def test_write_trials_csv_writes_the_columns_asked_for(tmp_path: Path) -> None:
     assert [r["train_time"] for r in rows][2:4] == ["2.5", ""]
 
 
-def test_the_nb201_names_still_import_from_here() -> None:
-    from bonas.cli import nb201_report
+def test_the_nb201_names_still_import_from_here_and_warn() -> None:
     from bonas.exceptions import MissingDependencyError
+    from bonas.nb201 import report as nb201_report
 
-    for name in ("BestTrial", "Summary", "summarize", "format_summary", "make_benchmark"):
-        assert getattr(report, name) is getattr(nb201_report, name)
-    for name in ("incumbent_curve", "plot_incumbent", "nb201_info"):
-        assert getattr(report, name) is getattr(nb201_report, name)
+    names = ("BestTrial", "Summary", "summarize", "format_summary", "make_benchmark")
+    for name in (*names, "incumbent_curve", "plot_incumbent", "nb201_info"):
+        with pytest.warns(DeprecationWarning, match=f"bonas.report.{name} is deprecated"):
+            assert getattr(report, name) is getattr(nb201_report, name)
     assert report.MissingDependencyError is MissingDependencyError
     with pytest.raises(AttributeError):
         _ = report.no_such_name

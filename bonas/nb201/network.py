@@ -38,7 +38,6 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 import torch
 from torch import nn
@@ -55,13 +54,14 @@ __all__ = [
     "Zero",
     "build_network",
     "count_parameters",
+    "CELL_INPUTS",
     "make_op",
 ]
 
 _SPACE = NB201Space()
 _POSITION = {edge: p for p, edge in enumerate(NB201_EDGES)}
 #: For node ``to`` of a cell: the ``(edge position, from node)`` pairs of its incoming edges.
-_INPUTS: tuple[tuple[int, tuple[tuple[int, int], ...]], ...] = tuple(
+CELL_INPUTS: tuple[tuple[int, tuple[tuple[int, int], ...]], ...] = tuple(
     (to, tuple((_POSITION[(to, frm)], frm) for frm in range(to))) for to in (1, 2, 3)
 )
 
@@ -146,7 +146,7 @@ class NB201Cell(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         nodes = [x]
-        for _, inputs in _INPUTS:
+        for _, inputs in CELL_INPUTS:
             total = self.edges[inputs[0][0]](nodes[inputs[0][1]])
             for position, frm in inputs[1:]:
                 total = total + self.edges[position](nodes[frm])
@@ -267,7 +267,7 @@ def build_network(
         >>> count_parameters(net), len(net.cells)
         (73306, 17)
     """
-    cell = _coerce_arch(arch)
+    cell = _SPACE.coerce(arch)
     owner = "build_network"
     return NB201Network(
         cell,
@@ -285,17 +285,3 @@ def count_parameters(module: nn.Module) -> int:
 
 
 # -- helpers -------------------------------------------------------------------------------------
-def _coerce_arch(arch: Any) -> NB201Arch:
-    """A cell tuple from a tuple of op names, an NB201 string or a table key."""
-    if isinstance(arch, str):
-        text = arch.strip()
-        if len(text) == len(NB201_EDGES) and text.isdigit():
-            return _SPACE.from_key(text)
-        return _SPACE.parse(text)
-    return _SPACE.validate(arch)
-
-
-def _check_positive_int(name: str, value: Any) -> None:
-    """Kept only while :mod:`bonas.nb201.proxies` imports it; new code calls
-    :func:`bonas._validation.check_int`."""
-    check_int(value, name, "build_network", low=1)

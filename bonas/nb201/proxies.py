@@ -38,7 +38,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from bonas.nb201.network import _INPUTS, ResidualBlock, _check_positive_int, _coerce_arch, make_op
+from bonas._validation import check_int
+from bonas.nb201.network import CELL_INPUTS, ResidualBlock, make_op
 from bonas.proxies.base import Proxy
 from bonas.spaces.nb201 import NB201_EDGES, NB201_OPS, NB201Space
 
@@ -55,6 +56,7 @@ _logger = logging.getLogger(__name__)
 _CACHE_FORMAT = 1
 
 _NONE = NB201_OPS.index("none")
+_SPACE = NB201Space()
 
 
 class _SharedCell(nn.Module):
@@ -69,7 +71,7 @@ class _SharedCell(nn.Module):
 
     def forward(self, x: torch.Tensor, masks: torch.Tensor) -> torch.Tensor:
         nodes = [x]
-        for _, inputs in _INPUTS:
+        for _, inputs in CELL_INPUTS:
             total: torch.Tensor | int = 0
             for position, frm in inputs:
                 for k, op in enumerate(cast(nn.ModuleList, self.ops[position])):
@@ -138,10 +140,10 @@ def synflow(
         ("resolution", resolution),
         ("batch_size", batch_size),
     ):
-        _check_positive_int(name, value)
+        check_int(value, name, "synflow", low=1)
     index = {op: i for i, op in enumerate(NB201_OPS)}
     choice = np.array(
-        [[index[op] for op in _coerce_arch(a)] for a in archs], dtype=np.int64
+        [[index[op] for op in _SPACE.coerce(a)] for a in archs], dtype=np.int64
     ).reshape(-1, len(NB201_EDGES))
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
@@ -238,7 +240,7 @@ class SynflowProxy(Proxy):
     def score(self, cells: Sequence[Any]) -> np.ndarray:
         table = synflow_table(**self.options)
         canonical = self._space.canonical
-        return np.array([table[canonical(_coerce_arch(c))] for c in cells], dtype=np.float64)
+        return np.array([table[canonical(self._space.coerce(c))] for c in cells], dtype=np.float64)
 
     def __repr__(self) -> str:
         return f"SynflowProxy({', '.join(f'{k}={v!r}' for k, v in self.options.items())})"

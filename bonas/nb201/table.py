@@ -153,12 +153,7 @@ class NB201Benchmark(TabularBenchmark[NB201Arch]):
 
     def _coerce(self, arch: NB201Arch | str) -> NB201Arch:
         """Accept a cell, an NB201 cell string or a 6-digit table key."""
-        if isinstance(arch, str):
-            text = arch.strip()
-            if len(text) == len(NB201_EDGES) and text.isdigit():
-                return self.space.from_key(text)
-            return self.space.parse(text)
-        return self.space.validate(arch)
+        return self.space.coerce(arch)
 
 
 # -- reading the table ---------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """An Optuna objective that trains the NB201 network of each trial's cell.
 
 :class:`TrainingObjective` is the real-training counterpart of
-:meth:`bonas.benchmark.NB201Benchmark.objective`: for each trial it asks the space for a cell
+:meth:`bonas.nb201.table.NB201Benchmark.objective`: for each trial it asks the space for a cell
 (``space.suggest(trial)``), builds that cell's network with
 :func:`~bonas.nb201.network.build_network`, trains it with SGD for a budget of epochs, and
 after every epoch reports the validation accuracy to the trial (``trial.report(accuracy,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 import itertools
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
 import networkx as nx
@@ -143,6 +143,22 @@ class NB201Space(SearchSpace[NB201Arch]):
     @property
     def is_enumerable(self) -> bool:
         return True
+
+    def coerce(self, arch: NB201Arch | Sequence[str] | str) -> NB201Arch:
+        """The cell ``arch`` stands for: a cell (validated), an NB201 cell string or a 6-digit
+        table key.
+
+        Example:
+            >>> space = NB201Space()
+            >>> space.coerce("000000") == space.from_key("000000")
+            True
+        """
+        if isinstance(arch, str):
+            text = arch.strip()
+            if len(text) == len(NB201_EDGES) and text.isdigit():
+                return self.from_key(text)
+            return self.parse(text)
+        return self.validate(arch)
 
     @property
     def default_proxy(self) -> str:

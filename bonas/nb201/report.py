@@ -3,7 +3,8 @@ optimum, the incumbent plot, and the size of the space (``bonas info nb201``).
 
 It works on any Optuna study whose trials ran :meth:`bonas.tabular.TabularBenchmark.objective`
 on an NB201 table, whichever sampler made them; the generic parts (counts, the incumbent, the
-trial table) are :mod:`bonas.report`'s, which also re-exports the names of this module.
+trial table) are :mod:`bonas.report`'s (the old import path of this module's names, which
+still works and warns).
 
 Example:
     >>> import optuna
