@@ -1,7 +1,7 @@
 """Reading cell graphs into arrays, fast, with the checks of :func:`bonas.graph.check_cell_graph`.
 
 Encoders meet thousands of graphs per call (all 15,625 NB201 cells), and
-:func:`~bonas.graph.check_cell_graph` costs about 0.15 ms a graph, more than a whole encoding.
+:func:`~bonas.graph.check_cell_graph` costs more per graph than a whole encoding.
 So every graph is first read by a fast path that checks the same conditions through plain dict
 lookups (plus, for fixed-edge spaces, that the edges are the space's); only a graph that fails
 there goes through :func:`~bonas.graph.check_cell_graph` and the slower diagnosis, which then

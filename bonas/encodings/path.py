@@ -50,9 +50,9 @@ class PathEncoder(Encoder):
     (NB101: 1 + 3 + 9 + 27 + 81 + 243 = 364 features, as in naszilla) and in a fixed-edge space
     whose edges include it (never in NB201).
 
-    Fixed-edge spaces are encoded with numpy over the precomputed path positions (a few
-    milliseconds for all 15,625 NB201 cells; reading and validating the graphs, about 0.2 s,
-    is most of an :meth:`encode` call); general spaces enumerate each distinct edge set's paths
+    Fixed-edge spaces are encoded with numpy over the precomputed path positions (reading and
+    validating the graphs is most of an :meth:`encode` call; ``benchmarks/results/encodings.md``
+    has the timings); general spaces enumerate each distinct edge set's paths
     once (cached) and look up the ops per cell.
 
     Args:

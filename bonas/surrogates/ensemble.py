@@ -291,8 +291,8 @@ def _loss_grad(
 
     The loss is the sum over members of each member's mean squared (or absolute) error, so
     every member gets exactly the gradient it would get if trained alone. Backpropagation is
-    written out: for these small networks autograd's graph bookkeeping took about a third of
-    each fit (BANANAS on NB201: 0.54 s per suggestion at 60 trials with autograd, 0.37 s).
+    written out: for these small networks autograd's graph bookkeeping is a large share of
+    each fit.
     """
     import torch
 

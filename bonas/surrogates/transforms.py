@@ -31,7 +31,7 @@ def normal_scores(values: np.ndarray, reference: np.ndarray) -> np.ndarray:
 def _copula(y: np.ndarray) -> np.ndarray:
     """Normal scores of the ranks (ties share their mean rank): a Gaussian copula.
 
-    Architecture accuracies have a long tail of broken cells (10 % on a 91 % landscape); a GP
+    Architecture accuracies have a long tail of broken cells far below the best; a GP
     on raw values spends its length scales explaining that tail. Ranks mapped through the
     normal quantile function keep the order, bound the tail, and are invariant to any monotone
     change of the metric (as in HEBO, Cowen-Rivers et al. 2022).
