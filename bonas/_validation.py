@@ -86,8 +86,8 @@ def check_number(
     owner: str,
     *,
     low: float | None = None,
-    high: float | None = None,
     low_open: bool = False,
+    high: float | None = None,
     hint: str = "",
 ) -> float:
     """``value`` as a finite ``float`` in the bounds (``low_open``: strictly above ``low``);

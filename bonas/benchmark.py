@@ -8,9 +8,7 @@ Importing them from here still works and warns.
 
 from __future__ import annotations
 
-import importlib
-import warnings
-from typing import Any
+from bonas._lazy import moved_names
 
 __all__: list[str] = []  # nothing new is to be imported from here
 
@@ -23,13 +21,4 @@ _MOVED = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _MOVED.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    warnings.warn(
-        f"bonas.benchmark is deprecated; import {name} from {module} (or bonas) instead.",
-        DeprecationWarning,
-        stacklevel=2,
-    )
-    return getattr(importlib.import_module(module), name)
+__getattr__ = moved_names(__name__, _MOVED)

@@ -29,13 +29,12 @@ Example:
 from __future__ import annotations
 
 import csv
-import importlib
 import math
-import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from bonas._lazy import moved_names
 from bonas.exceptions import ConfigurationError, MissingDependencyError
 
 if TYPE_CHECKING:
@@ -283,12 +282,4 @@ def new_figure(figsize: tuple[float, float] = (7.0, 4.2)) -> Figure:
     return fig
 
 
-def __getattr__(name: str) -> Any:
-    if name not in _MOVED:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    warnings.warn(
-        f"bonas.report.{name} is deprecated; import it from bonas.nb201.report instead.",
-        DeprecationWarning,
-        stacklevel=2,
-    )
-    return getattr(importlib.import_module("bonas.nb201.report"), name)
+__getattr__ = moved_names(__name__, dict.fromkeys(_MOVED, "bonas.nb201.report"))

@@ -5,21 +5,10 @@
 
 from __future__ import annotations
 
-import warnings
-from typing import Any
+from bonas._lazy import moved_names
 
 __all__: list[str] = []  # nothing new is to be imported from here
 _MOVED = ("BONASSampler", "SearchState")
 
 
-def __getattr__(name: str) -> Any:
-    if name in _MOVED:
-        warnings.warn(
-            f"bonas.sampler is deprecated; import {name} from bonas.samplers (or bonas) instead.",
-            DeprecationWarning,
-            stacklevel=2,
-        )
-        from bonas.samplers import bo
-
-        return getattr(bo, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = moved_names(__name__, dict.fromkeys(_MOVED, "bonas.samplers"))

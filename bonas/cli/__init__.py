@@ -16,6 +16,18 @@ Optuna, torch and the tables are imported inside the commands, so ``bonas --help
 
 from __future__ import annotations
 
+from bonas._lazy import moved_names
 from bonas.cli.app import build_parser, main
 
 __all__ = ["build_parser", "main"]
+
+# Names bonas.cli held before it became a package; they still work, and warn.
+_MOVED = {
+    "UsageError": "bonas.exceptions",
+    "EXIT_USAGE": "bonas.cli.base",
+    "EXIT_INTERRUPTED": "bonas.cli.base",
+    "DEFAULT_OUT": "bonas.cli.output",
+}
+
+
+__getattr__ = moved_names(__name__, _MOVED)

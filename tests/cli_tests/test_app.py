@@ -69,3 +69,20 @@ def test_no_command_prints_the_help(tmp_path: Path) -> None:
     assert text.startswith("usage: bonas")
     for name in ("search", "report", "info"):
         assert name in text
+
+
+def test_the_names_of_the_old_cli_module_still_work_and_warn() -> None:
+    import bonas.cli
+    from bonas.cli.base import EXIT_INTERRUPTED, EXIT_USAGE
+    from bonas.cli.output import DEFAULT_OUT
+    from bonas.exceptions import UsageError
+
+    moved = {
+        "UsageError": UsageError,
+        "EXIT_USAGE": EXIT_USAGE,
+        "EXIT_INTERRUPTED": EXIT_INTERRUPTED,
+        "DEFAULT_OUT": DEFAULT_OUT,
+    }
+    for name, value in moved.items():
+        with pytest.warns(DeprecationWarning, match=f"bonas.cli.{name} is deprecated"):
+            assert getattr(bonas.cli, name) is value

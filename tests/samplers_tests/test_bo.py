@@ -312,7 +312,7 @@ def test_the_warm_start_keywords_of_earlier_versions_still_work_and_warn() -> No
 def test_bonas_sampler_keeps_its_old_import_path() -> None:
     import bonas.samplers
 
-    with pytest.warns(DeprecationWarning, match=r"bonas\.sampler is deprecated"):
+    with pytest.warns(DeprecationWarning, match=r"bonas\.sampler\.BONASSampler is deprecated"):
         from bonas.sampler import BONASSampler as Old
     assert Old is bonas.samplers.BONASSampler is BONASSampler
 
