@@ -14,11 +14,28 @@ __all__ = [
     "InvalidGraphError",
     "MissingDependencyError",
     "NotFittedError",
+    "SamplerError",
     "SpaceTooLargeError",
     "StorageError",
     "SurrogateFitError",
     "UsageError",
+    "first_line",
 ]
+
+
+def first_line(err: BaseException | str) -> str:
+    """The first line of an error's message, its white space folded (the class name if it has
+    no message): what a one-line reason or an error printed on one line shows. SQLAlchemy, for
+    one, appends a "Background on this error" paragraph that this leaves out.
+
+    Example:
+        >>> first_line(ValueError("bad value\\n(Background on this error at: ...)"))
+        'bad value'
+        >>> first_line(KeyError())
+        'KeyError'
+    """
+    text = str(err).strip() or type(err).__name__
+    return " ".join(text.splitlines()[0].split())
 
 
 class BonasError(Exception):
@@ -67,3 +84,10 @@ class MissingDependencyError(BonasError, ImportError):
 class UsageError(BonasError, ValueError):
     """A command-line mistake the user fixes by changing the command; the message says what
     to change (``bonas`` prints it on one line and exits with status 2)."""
+
+
+class SamplerError(BonasError, RuntimeError):
+    """A bonas sampler failed while proposing a trial's cell: an error of the sampler, its
+    surrogate or its configuration, not of the objective. :func:`bonas.guard_objective` lets
+    it through, so the study stops with it instead of failing every later trial the same way;
+    the error it wraps is its ``__cause__``."""

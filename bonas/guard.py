@@ -6,7 +6,10 @@ A long search must survive a bad trial. Optuna already turns an objective that r
 makes ``study.optimize`` stop with an ``AssertionError`` and leaves the trial RUNNING for ever;
 and an exception (a crashed training run, an enqueued cell outside the space) stops the study
 unless ``catch=`` lists it. A guarded objective turns each of these into a FAIL trial whose user
-attribute :data:`FAIL_REASON_ATTR` says what happened, logs it, and lets the study go on.
+attribute :data:`FAIL_REASON_ATTR` says what happened, logs it, and lets the study go on. A
+mistake in the configuration is no bad trial: a :class:`~bonas.exceptions.ConfigurationError`
+(from the objective or the sampler) or a :class:`~bonas.exceptions.SamplerError` (a bonas
+sampler that failed while proposing) stops the study at once, as it would unguarded.
 :class:`~bonas.samplers.BONASSampler` never learns from FAIL trials and retries a class at most
 ``max_retries`` times.
 """
@@ -20,6 +23,8 @@ import numbers
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from bonas.exceptions import ConfigurationError, SamplerError, first_line
+
 if TYPE_CHECKING:
     import optuna
 
@@ -29,21 +34,6 @@ __all__ = ["FAIL_REASON_ATTR", "check_value", "first_line", "guard_objective"]
 FAIL_REASON_ATTR = "fail_reason"
 
 _logger = logging.getLogger(__name__)
-
-
-def first_line(err: BaseException | str) -> str:
-    """The first line of an error's message, its white space folded (the class name if it has
-    no message): what a one-line reason or an error printed on one line shows. SQLAlchemy, for
-    one, appends a "Background on this error" paragraph that this leaves out.
-
-    Example:
-        >>> first_line(ValueError("bad value\\n(Background on this error at: ...)"))
-        'bad value'
-        >>> first_line(KeyError())
-        'KeyError'
-    """
-    text = str(err).strip() or type(err).__name__
-    return " ".join(text.splitlines()[0].split())
 
 
 def check_value(value: Any) -> str | None:
@@ -89,7 +79,9 @@ def guard_objective(
     ``None``, a string, a bool, a sequence), it records the reason as the trial's user
     attribute :data:`FAIL_REASON_ATTR`, logs a warning, and returns NaN, which Optuna stores as
     a FAIL trial; ``study.optimize`` goes on with the next trial. ``optuna.TrialPruned`` and
-    ``KeyboardInterrupt`` pass through.
+    ``KeyboardInterrupt`` pass through, and so do the errors that no later trial would escape:
+    :class:`~bonas.exceptions.ConfigurationError` and :class:`~bonas.exceptions.SamplerError`
+    stop the study (Optuna records the trial they happened in as FAIL, with the error).
 
     Args:
         objective: An Optuna objective, ``objective(trial) -> float``.
@@ -117,7 +109,7 @@ def guard_objective(
 
         try:
             value = objective(trial)
-        except optuna.TrialPruned:
+        except (optuna.TrialPruned, ConfigurationError, SamplerError):
             raise
         except catch as err:
             return _fail(trial, f"the objective raised {type(err).__name__}: {first_line(err)}")

@@ -19,6 +19,6 @@ def postgres_url() -> str:
     if not url:
         pytest.skip(
             f"{POSTGRES_ENV} is not set: start PostgreSQL and set it to run this test "
-            "(README: 'Tests on PostgreSQL')"
+            "(docs/distributed.md: 'The tests on PostgreSQL')"
         )
     return url

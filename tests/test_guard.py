@@ -13,7 +13,9 @@ import pytest
 from optuna.trial import TrialState
 
 from bonas import BONASSampler, NB201Benchmark, NB201Space, guard_objective
+from bonas.exceptions import ConfigurationError, SamplerError
 from bonas.guard import FAIL_REASON_ATTR, check_value
+from bonas.surrogates import Surrogate
 
 optuna.logging.set_verbosity(optuna.logging.ERROR)
 SPACE = NB201Space()
@@ -144,3 +146,43 @@ def test_check_value_accepts_numbers_of_any_real_type() -> None:
     for good in (1, 91.5, np.float32(0.5), np.int64(3)):
         assert check_value(good) is None
     assert check_value(np.float64("nan")) is not None
+
+
+class _BrokenSurrogate(Surrogate):
+    """A plug-in surrogate whose fit fails: a bug of the sampler's configuration."""
+
+    def fit(self, X: np.ndarray, y: np.ndarray) -> _BrokenSurrogate:
+        raise ZeroDivisionError("the plug-in's fit divides by zero")
+
+    def _predict(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        raise AssertionError("never fitted")
+
+
+def test_a_sampler_that_fails_while_proposing_stops_the_guarded_study() -> None:
+    """The sampler's failure is no bad trial: under the guard the study stops with it at the
+    first model-based trial, instead of recording FAIL after FAIL until the budget is spent."""
+    sampler = BONASSampler(SPACE, seed=0, n_startup_trials=3, surrogate=_BrokenSurrogate())
+    study = _study(sampler)
+    with pytest.raises(SamplerError, match="failed while proposing the cell of trial 3") as info:
+        study.optimize(guard_objective(BENCH.objective), n_trials=10)
+    assert isinstance(info.value.__cause__, ZeroDivisionError)
+    states = [t.state for t in study.trials]
+    assert states == [TrialState.COMPLETE] * 3 + [TrialState.FAIL]
+    assert FAIL_REASON_ATTR not in study.trials[3].user_attrs  # not a trial the guard failed
+    assert study.trials[3].params == {}  # no cell was proposed for it
+
+
+def test_a_configuration_error_of_the_objective_stops_the_guarded_study() -> None:
+    def objective(trial: optuna.Trial) -> float:
+        SPACE.suggest(trial)
+        raise ConfigurationError("The 'epochs' parameter of Train must be an int >= 1.")
+
+    study = _study(BONASSampler(SPACE, seed=0))
+    with pytest.raises(ConfigurationError, match="'epochs'"):
+        study.optimize(guard_objective(objective), n_trials=5)
+    assert len(study.trials) == 1
+
+
+def test_a_bad_sampler_option_is_an_error_before_any_trial() -> None:
+    with pytest.raises(ConfigurationError, match="'acquisition_kwargs'.*'bogus'"):
+        BONASSampler(SPACE, acquisition_kwargs={"bogus": 1})

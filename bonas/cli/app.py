@@ -18,8 +18,7 @@ from bonas.cli.base import EXIT_INTERRUPTED, EXIT_USAGE, Command, Parser, to_std
 from bonas.cli.nb201 import InfoCommand
 from bonas.cli.report import ReportCommand
 from bonas.cli.search import SearchCommand
-from bonas.exceptions import BonasError
-from bonas.guard import first_line
+from bonas.exceptions import BonasError, first_line
 
 __all__ = ["COMMANDS", "build_parser", "main"]
 

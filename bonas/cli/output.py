@@ -12,8 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from bonas.cli.base import to_stderr, to_stdout
 from bonas.cli.benchmark import StudyRecord
-from bonas.exceptions import MissingDependencyError, UsageError
-from bonas.guard import first_line
+from bonas.exceptions import MissingDependencyError, UsageError, first_line
 from bonas.report import format_row, write_trials_csv
 
 if TYPE_CHECKING:

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 from bonas.cli.base import to_stderr
 from bonas.cli.storage import Redactor, storage_errors
-from bonas.guard import first_line
+from bonas.exceptions import first_line
 
 if TYPE_CHECKING:
     import optuna

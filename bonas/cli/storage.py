@@ -36,8 +36,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 from urllib.parse import unquote
 
-from bonas.exceptions import StorageError, UsageError
-from bonas.guard import first_line
+from bonas.exceptions import StorageError, UsageError, first_line
 
 if TYPE_CHECKING:
     import optuna

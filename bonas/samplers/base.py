@@ -36,7 +36,7 @@ from optuna.study import StudyDirection
 from optuna.trial import FrozenTrial, TrialState
 
 from bonas._validation import check_choice, check_int, check_seed
-from bonas.exceptions import BonasError, ConfigurationError
+from bonas.exceptions import BonasError, ConfigurationError, SamplerError, first_line
 from bonas.spaces.base import SearchSpace
 from bonas.spaces.pool import ClassPool, class_pool
 
@@ -207,7 +207,15 @@ class SpaceSampler(BaseSampler, abc.ABC):
         if fixed and all(name in fixed for name in search_space):
             return {}  # an enqueued trial: its parameters are already chosen
         with self._lock:
-            return self._propose_and_reserve(study, trial)
+            try:
+                return self._propose_and_reserve(study, trial)
+            except (SamplerError, ConfigurationError):
+                raise
+            except Exception as err:  # the sampler's failure, not the objective's
+                raise SamplerError(
+                    f"{type(self).__name__} failed while proposing the cell of trial "
+                    f"{trial.number}: {type(err).__name__}: {first_line(err)}"
+                ) from err
 
     def _check_enqueued(self, trial: FrozenTrial, fixed: Mapping[str, Any]) -> None:
         """Log why an enqueued cell is not in the space (its objective will then fail)."""
