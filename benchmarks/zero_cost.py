@@ -32,6 +32,8 @@ from typing import Any
 
 import numpy as np
 
+from bonas import WarmStart
+
 HERE = Path(__file__).resolve().parent
 if str(HERE) not in sys.path:  # run as a script or loaded by the tests: find _records
     sys.path.insert(0, str(HERE))
@@ -47,20 +49,14 @@ SWAPPED = "-swapped"
 VARIANTS: dict[str, dict[str, Any]] = {
     "no warm start": {"warm_start": None},
     "synflow, 5 of 10 startup trials": {
-        "warm_start": "synflow",
-        "n_warm_start": 5,
-        "prior_weight": 0,
+        "warm_start": WarmStart("synflow", n_cells=5, prior_weight=0),
     },
     "synflow, 10 of 10 startup trials": {
-        "warm_start": "synflow",
-        "n_warm_start": 10,
-        "prior_weight": 0,
+        "warm_start": WarmStart("synflow", n_cells=10, prior_weight=0),
     },
     # The default on NB201: the 5-of-10 start, then synflow as a πBO prior on log-EI.
     "synflow, 5 of 10 and prior (weight 5)": {
-        "warm_start": "synflow",
-        "n_warm_start": 5,
-        "prior_weight": 5.0,
+        "warm_start": WarmStart("synflow", n_cells=5, prior_weight=5.0),
     },
 }
 #: The variant each one is compared with seed by seed (the others: "no warm start").

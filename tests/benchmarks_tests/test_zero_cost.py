@@ -13,10 +13,23 @@ from bonas import BONASSampler, NB201Space
 Loader = Callable[[str], ModuleType]
 
 
-def test_every_variant_is_a_valid_sampler_configuration(load_benchmark: Loader) -> None:
+def test_every_variant_builds_the_sampler_its_name_says(load_benchmark: Loader) -> None:
     zero_cost = load_benchmark("zero_cost")
-    for name, options in zero_cost.VARIANTS.items():
-        assert isinstance(BONASSampler(NB201Space(), seed=0, **options), BONASSampler), name
+    built = {
+        name: BONASSampler(NB201Space(), seed=0, **options)
+        for name, options in zero_cost.VARIANTS.items()
+    }
+    assert built["no warm start"].warm_start is None
+    expected = {  # name → (startup cells from synflow, prior weight)
+        "synflow, 5 of 10 startup trials": (5, 0.0),
+        "synflow, 10 of 10 startup trials": (10, 0.0),
+        "synflow, 5 of 10 and prior (weight 5)": (5, 5.0),
+    }
+    for name, (n_cells, weight) in expected.items():
+        warm = built[name].warm_start
+        assert warm is not None, name
+        assert (warm.proxy, warm.n_cells, warm.prior_weight) == ("synflow", n_cells, weight)
+    assert set(built) == {"no warm start", *expected}
 
 
 def test_the_swapped_landscape_exchanges_conv3x3_and_pooling(load_benchmark: Loader) -> None:
