@@ -160,7 +160,8 @@ class GPSurrogate(Surrogate):
                 try:
                     fit_gpytorch_mll(mll)
                 except Exception as err:  # noqa: BLE001 - keep the previous hyperparameters
-                    _log.warning("GP hyperparameter fit failed (%s); keeping the last ones.", err)
+                    kept = "the last ones" if state is not None else "their initial values"
+                    _log.warning("GP hyperparameter fit failed (%s); keeping %s.", err, kept)
         model.eval()
         tf: Any = model.outcome_transform
         self._y_scale_ = (float(tf.means.reshape(())), float(tf.stdvs.reshape(())))
