@@ -15,6 +15,7 @@ from optuna.trial import TrialState
 from bonas import BONASSampler, NB201Benchmark, NB201Space, guard_objective
 from bonas.exceptions import ConfigurationError, SamplerError
 from bonas.guard import FAIL_REASON_ATTR, check_value
+from bonas.samplers.base import SAMPLER_ERROR_ATTR
 from bonas.surrogates import Surrogate
 
 optuna.logging.set_verbosity(optuna.logging.ERROR)
@@ -170,6 +171,11 @@ def test_a_sampler_that_fails_while_proposing_stops_the_guarded_study() -> None:
     assert states == [TrialState.COMPLETE] * 3 + [TrialState.FAIL]
     assert FAIL_REASON_ATTR not in study.trials[3].user_attrs  # not a trial the guard failed
     assert study.trials[3].params == {}  # no cell was proposed for it
+    # Optuna created the trial before asking the sampler and finishes it as FAIL; the trial
+    # says why, so that it is told apart from a failed objective.
+    recorded = study.trials[3].system_attrs[SAMPLER_ERROR_ATTR]
+    assert recorded.startswith("SamplerError: BONASSampler failed while proposing")
+    assert "ZeroDivisionError" in recorded
 
 
 def test_a_configuration_error_of_the_objective_stops_the_guarded_study() -> None:

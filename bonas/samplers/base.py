@@ -12,7 +12,12 @@ differs between strategies is only how the next cell is chosen; this module hold
   a proposal is written on the trial (system attribute ``"bonas:proposal"``) and kept only if a
   read made after that write finds no other trial holding the class (the lowest trial number
   wins among trials still choosing);
-* the fall-back to the independent sampler for foreign parameters, with a logged reason.
+* the fall-back to the independent sampler for foreign parameters, with a logged reason;
+* a failure while proposing raised as :class:`~bonas.exceptions.SamplerError`, which stops the
+  study (under :func:`bonas.guard_objective` too). Optuna has already created the trial by
+  then and finishes it as FAIL when the error leaves the objective; the trial has no
+  parameters and carries the error in its system attribute ``"bonas:sampler_error"``, so it is
+  told apart from a failed objective.
 
 A strategy subclasses :class:`SpaceSampler` and implements :meth:`SpaceSampler.propose`.
 """
@@ -47,6 +52,7 @@ if TYPE_CHECKING:
 __all__ = [
     "SpaceSamplerOptions",
     "PROPOSAL_ATTR",
+    "SAMPLER_ERROR_ATTR",
     "ClassPool",
     "Proposal",
     "PrunedPolicy",
@@ -72,6 +78,9 @@ UniformOver = Literal["cells", "classes"]
 
 #: The trial system attribute holding a sampler's proposal: ``{"params": …, "stamp": […]}``.
 PROPOSAL_ATTR = "bonas:proposal"
+#: The trial system attribute holding the error that stopped a sampler while it was proposing
+#: that trial's cell (the trial has no parameters; Optuna finishes it as FAIL).
+SAMPLER_ERROR_ATTR = "bonas:sampler_error"
 _MAX_RESERVATION_TRIES = 6
 # Then this many random untaken classes, before giving up and running a held class.
 _MAX_RANDOM_TRIES = 20
@@ -209,13 +218,16 @@ class SpaceSampler(BaseSampler, abc.ABC):
         with self._lock:
             try:
                 return self._propose_and_reserve(study, trial)
-            except (SamplerError, ConfigurationError):
+            except (SamplerError, ConfigurationError) as err:
+                _mark_sampler_error(study, trial, err)
                 raise
             except Exception as err:  # the sampler's failure, not the objective's
-                raise SamplerError(
+                error = SamplerError(
                     f"{type(self).__name__} failed while proposing the cell of trial "
                     f"{trial.number}: {type(err).__name__}: {first_line(err)}"
-                ) from err
+                )
+                _mark_sampler_error(study, trial, error)
+                raise error from err
 
     def _check_enqueued(self, trial: FrozenTrial, fixed: Mapping[str, Any]) -> None:
         """Log why an enqueued cell is not in the space (its objective will then fail)."""
@@ -475,3 +487,13 @@ class SpaceSampler(BaseSampler, abc.ABC):
             self._warned.add(key)
             logging.getLogger(type(self).__module__).warning(message)
             optuna.logging.get_logger("optuna").debug(message)
+
+
+def _mark_sampler_error(study: Study, trial: FrozenTrial, err: BaseException) -> None:
+    """Write ``err`` on ``trial`` (:data:`SAMPLER_ERROR_ATTR`); never mask it with another."""
+    try:
+        study._storage.set_trial_system_attr(
+            trial._trial_id, SAMPLER_ERROR_ATTR, f"{type(err).__name__}: {first_line(err)}"
+        )
+    except Exception:  # noqa: BLE001 - the sampler's error is what the user must see
+        logging.getLogger(__name__).debug("could not record the sampler's error", exc_info=True)
