@@ -157,12 +157,13 @@ class NB201Benchmark(TabularBenchmark[NB201Arch]):
 
 
 # -- reading the table ---------------------------------------------------------------------------
-def _dataset_name(dataset: Any) -> str:
+def _dataset_name(dataset: Any, owner: str = "NB201Benchmark") -> str:
+    """The NB201 name of ``dataset`` (case and aliases folded), or the house error of ``owner``."""
     name = dataset.strip().lower() if isinstance(dataset, str) else None
     name = DATASET_ALIASES.get(name, name) if name is not None else None
     if name not in NB201_DATASETS:
         raise ConfigurationError(
-            f"The 'dataset' parameter of NB201Benchmark must be one of {list(NB201_DATASETS)} "
+            f"The 'dataset' parameter of {owner} must be one of {list(NB201_DATASETS)} "
             f"(alias 'imagenet' for 'imagenet16-120'). Got {dataset!r} instead."
         )
     return name
