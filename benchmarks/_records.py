@@ -12,12 +12,18 @@ from __future__ import annotations
 import functools
 import gzip
 import json
+import os
+import platform
+import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 from typing import Any
 
 SUFFIX = ".json.gz"
+#: What a report says of the records that carry no machine facts (made before bonas recorded
+#: them): it never guesses them from the machine the report is written on.
+NOT_RECORDED = "not recorded (records made before bonas recorded it)"
 
 
 def _rounded(x: Any) -> Any:
@@ -59,7 +65,9 @@ def _run_and_save(
     path_of: Callable[..., Path], run_one: Callable[..., dict[str, Any]], job: tuple[Any, ...]
 ) -> str:
     path = path_of(*job)
-    save(path, run_one(*job))
+    record = run_one(*job)
+    record.setdefault("machine", machine_facts())  # measured in the worker, as the run ends
+    save(path, record)
     return path.name
 
 
@@ -71,7 +79,9 @@ def run_missing(
 ) -> None:
     """Run ``run_one(*job)`` for each job whose record ``path_of(*job)`` does not exist yet,
     in ``workers`` processes, saving each record as its run ends (an interrupted grid
-    resumes). ``path_of`` and ``run_one`` must be module-level functions (they are pickled)."""
+    resumes), with the machine's facts (:func:`machine_facts`) under ``"machine"`` unless
+    ``run_one`` put them there. ``path_of`` and ``run_one`` must be module-level functions
+    (they are pickled)."""
     todo = [job for job in jobs if not path_of(*job).exists()]
     print(f"{len(todo)} runs to do", flush=True)
     if not todo:
@@ -81,3 +91,121 @@ def run_missing(
     with ProcessPoolExecutor(max_workers=workers) as pool:
         for future in as_completed([pool.submit(task, job) for job in todo]):
             print("done", future.result(), flush=True)
+
+
+def _cpu_model() -> str | None:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or None
+
+
+def machine_facts(**extra: Any) -> dict[str, Any]:
+    """The facts of the machine this process runs on, as a run records them in its record.
+
+    The date, the CPU (cores as ``os.cpu_count()`` sees them, model, architecture), the system,
+    Python, torch and whether torch sees CUDA (and the first GPU's name), and the 1-minute load
+    average now: call it when the run ends, so that the load is the one the run ran under.
+    ``extra`` adds facts of the benchmark (e.g. the PostgreSQL server's version).
+    """
+    try:
+        import torch
+    except ImportError:
+        torch_version, cuda, gpu = None, None, None
+    else:
+        torch_version = str(torch.__version__)
+        cuda = bool(torch.cuda.is_available())
+        gpu = torch.cuda.get_device_name(0) if cuda else None
+    return {
+        "date": time.strftime("%Y-%m-%d"),
+        "cpu_count": os.cpu_count(),
+        "cpu": _cpu_model(),
+        "architecture": platform.machine() or None,
+        "system": f"{platform.system()} {platform.release()}",
+        "python": platform.python_version(),
+        "torch": torch_version,
+        "cuda": cuda,
+        "gpu": gpu,
+        "load_average": os.getloadavg()[0] if hasattr(os, "getloadavg") else None,
+        **extra,
+    }
+
+
+def _values(facts: Sequence[Mapping[str, Any]], key: str) -> list[Any]:
+    """The distinct values of ``key`` in ``facts``, in the order first met (``None`` left out)."""
+    seen: list[Any] = []
+    for f in facts:
+        v = f.get(key)
+        if v is not None and v not in seen:
+            seen.append(v)
+    return seen
+
+
+def _joined(values: Sequence[Any]) -> str:
+    return " / ".join(str(v) for v in values)
+
+
+def span(values: Sequence[float], fmt: str = ".1f") -> str:
+    """``values`` as ``"a"`` or ``"a–b"`` (their minimum and maximum)."""
+    low, high = min(values), max(values)
+    return f"{low:{fmt}}" if f"{low:{fmt}}" == f"{high:{fmt}}" else f"{low:{fmt}}–{high:{fmt}}"
+
+
+def describe_machine(facts: Sequence[Mapping[str, Any] | None]) -> str:
+    """One sentence on the machine(s) the records were made on, from their recorded facts.
+
+    ``facts`` holds each record's ``machine`` entry (``None`` for a record made before bonas
+    recorded it). Facts that differ between records are all given, separated by ``/``.
+    """
+    known = [f for f in facts if f]
+    if not known:
+        return f"Machine: {NOT_RECORDED}."
+    cores = _joined(_values(known, "cpu_count"))
+    cpu = ", ".join(
+        s for s in (_joined(_values(known, "cpu")), _joined(_values(known, "architecture"))) if s
+    )
+    parts = [f"{cores} CPU cores" + (f" ({cpu})" if cpu else "")]
+    parts += [_joined(_values(known, "system")), f"Python {_joined(_values(known, 'python'))}"]
+    torches = _values(known, "torch")
+    if torches:
+        parts.append(f"torch {_joined(torches)}")
+    gpus = _values(known, "gpu")
+    if gpus:
+        parts.append(f"GPU {_joined(gpus)}")
+    elif any(f.get("cuda") is False for f in known):
+        parts.append("no GPU (torch saw no CUDA device)")
+    else:
+        parts.append("GPU not recorded (torch was not installed)")
+    text = "Machine (as recorded by the runs): " + ", ".join(parts)
+    loads = [f["load_average"] for f in known if f.get("load_average") is not None]
+    if loads:
+        text += f"; load average {span(loads)} at the end of the "
+        text += "run" if len(known) == 1 else "runs"
+    dates = sorted(_values(known, "date"))
+    if dates:
+        text += f"; run on {span_dates(dates)}"
+    text += "."
+    missing = len(facts) - len(known)
+    if missing:
+        text += (
+            f" {missing} of the {len(facts)} records {'does' if missing == 1 else 'do'} not say "
+            "the machine (made before bonas recorded it)."
+        )
+    return text
+
+
+def span_dates(dates: Sequence[str]) -> str:
+    """ISO dates as ``"d"`` or ``"first – last"``."""
+    first, last = min(dates), max(dates)
+    return first if first == last else f"{first} – {last}"
+
+
+def has_gpu(facts: Sequence[Mapping[str, Any] | None]) -> bool | None:
+    """Whether the machine of every record had a CUDA GPU (``None``: some record does not say)."""
+    seen = [None if not f else f.get("cuda") for f in facts]
+    if not seen or any(v is None for v in seen):
+        return None
+    return all(bool(v) for v in seen)
