@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import statistics
 import sys
 import time
@@ -113,7 +112,7 @@ def cmd_run(args: argparse.Namespace) -> None:
             if path.exists():
                 continue
             record = run_one(pruner, seed, args.trials, args.epochs)
-            record["load_average"] = os.getloadavg()[0]
+            record["machine"] = _records.machine_facts()  # the load average at the run's end
             _records.save(path, record)
             print(
                 f"{pruner:>9} seed {seed}: best {record['best']['accuracy']:.2f} %, "
@@ -131,6 +130,44 @@ def cmd_report(args: argparse.Namespace) -> None:
     runs = _records.load(sorted(RAW.glob(f"*{_records.SUFFIX}")))
     if not runs:
         raise SystemExit(f"no runs under {RAW}; run `python {Path(__file__).name} run` first")
+    text = report(runs)
+    RESULTS.write_text(text, encoding="utf-8")
+    print(text)
+
+
+def _machine(runs: list[dict[str, Any]]) -> str:
+    """What the records say of the machine: its facts, or (records made before bonas recorded
+    them) that they do not say it, with the load average those records kept."""
+    facts = [r.get("machine") for r in runs]
+    text = _records.describe_machine(facts)
+    loads = [r["load_average"] for r in runs if not r.get("machine") and "load_average" in r]
+    if loads:
+        text += (
+            f" Load average {_records.span(loads)} at the end of the "
+            + ("runs" if len(loads) > 1 else "run")
+            + (" that do not say the machine." if len(loads) < len(runs) else ".")
+        )
+    return text + " One process, one thread."
+
+
+def _gpu(runs: list[dict[str, Any]]) -> str:
+    had = _records.has_gpu([r.get("machine") for r in runs])
+    if had:
+        names = sorted({r["machine"]["gpu"] for r in runs if r["machine"].get("gpu")})
+        where = f"the machine had a GPU ({', '.join(names)}), unused here"
+    elif had is None:
+        where = f"whether the machine had a GPU: {_records.NOT_RECORDED}"
+    else:
+        where = "the machine had none (torch saw no CUDA device)"
+    return (
+        f'GPU time per epoch: not measured. Every run trains on the CPU (`device="cpu"`); '
+        f"{where}. On a CUDA machine `bonas search digits --device cuda` runs the same code "
+        "(the tests marked `gpu` check it there)."
+    )
+
+
+def report(runs: list[dict[str, Any]]) -> str:
+    """The text of ``digits_search.md`` for the records ``runs``."""
     shapes = {(r["trials"], r["epochs"]) for r in runs}
     if len(shapes) != 1:
         raise SystemExit(f"runs of different sizes under {RAW}: {sorted(shapes)}")
@@ -178,18 +215,14 @@ def cmd_report(args: argparse.Namespace) -> None:
             )
         per_seed.append(f"| {s} | " + " | ".join(cells) + " |")
     per_epoch = [r["train_time_s"] / r["epochs_trained"] for r in runs if r["epochs_trained"]]
-    loads = [r.get("load_average", float("nan")) for r in runs]
-    text = "\n".join(
+    return "\n".join(
         [
             "# Digits search with and without pruning",
             "",
             f"Made by `python benchmarks/digits_search.py run --pruners {','.join(pruners)} "
             f"--seeds {len(seeds)} --trials {trials} --epochs {epochs}` and "
-            f"`python benchmarks/digits_search.py report` ({time.strftime('%Y-%m-%d')}).",
-            f"Machine: 2 CPU cores (shared with other work: load average "
-            f"{min(loads):.1f}–{max(loads):.1f} at the end of the runs), no GPU; "
-            f"{platform.system()} {platform.release()}, Python {platform.python_version()}; "
-            "one process, one thread.",
+            "`python benchmarks/digits_search.py report`.",
+            _machine(runs),
             "",
             "Each run is `bonas search digits --sampler bonas --pruner P --seed S` in-process: "
             "BONASSampler (noisy log-EI, pruned trials learned at their last accuracy), "
@@ -224,14 +257,10 @@ def cmd_report(args: argparse.Namespace) -> None:
             f"{_mean(per_epoch):.2f} s on average over all runs "
             f"({min(per_epoch):.2f}–{max(per_epoch):.2f} s by run; the cells differ in cost).",
             "",
-            "GPU time per epoch: not measured. No GPU was available to this session, so no "
-            "figure is given; on a CUDA machine `bonas search digits --device cuda` runs the "
-            "same code (the tests marked `gpu` check it there).",
+            _gpu(runs),
             "",
         ]
     )
-    RESULTS.write_text(text, encoding="utf-8")
-    print(text)
 
 
 def main() -> None:
