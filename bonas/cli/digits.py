@@ -137,7 +137,7 @@ class DigitsSearch(SearchBenchmark):
     )
     epilog = (
         "example: bonas search digits --trials 30 --epochs 10 --pruner median  "
-        "(about 3 minutes on 2 CPU cores)"
+        "(measured timings, with and without pruning: benchmarks/results/digits_search.md)"
     )
     default_trials = 30
     study_name = "digits-{sampler}-{pruner}-e{epochs}-seed{seed}"

@@ -183,4 +183,8 @@ def test_help_is_fast_and_lists_the_options(tmp_path: Path) -> None:
     assert first == "[]", probe.stderr
     for option in ("--trials", "--epochs", "--pruner", "--sampler", "--seed", "--storage"):
         assert option in help_text
+    # no timing typed into the help: it points at the report of the measured ones
+    report = "benchmarks/results/digits_search.md"
+    assert report in help_text
+    assert (Path(__file__).resolve().parents[2] / report).is_file()
     assert "bonas search digits" in ok(run("--help", cwd=tmp_path)).stdout
