@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import sys
 from pathlib import Path
 from typing import Any
@@ -227,8 +226,9 @@ def cmd_report(ns: argparse.Namespace) -> None:
         "# BONASSampler: the default, the one it replaced, and one change at a time",
         "",
         f"Made by `python benchmarks/bonas_ablation.py run … --queries {ns.queries}` and "
-        f"`python benchmarks/bonas_ablation.py report` on {platform.machine()}, "
-        f"{os.cpu_count()} cores, one thread per run. NB201, mean mode; each run stops at the "
+        "`python benchmarks/bonas_ablation.py report`, one thread per run. "
+        + _records.describe_machine([r.get("machine") for r in records])
+        + f" NB201, mean mode; each run stops at the "
         f"optimum or after {ns.queries} queries. Median to optimum counts a run that never "
         "found it as infinite; top-10 = the first query that evaluated one of the ten best "
         "cells; capped mean = mean of min(queries to optimum, "
