@@ -167,11 +167,11 @@ def describe_machine(facts: Sequence[Mapping[str, Any] | None]) -> str:
     cpu = ", ".join(
         s for s in (_joined(_values(known, "cpu")), _joined(_values(known, "architecture"))) if s
     )
-    parts = [f"{cores} CPU cores" + (f" ({cpu})" if cpu else "")]
-    parts += [_joined(_values(known, "system")), f"Python {_joined(_values(known, 'python'))}"]
-    torches = _values(known, "torch")
-    if torches:
-        parts.append(f"torch {_joined(torches)}")
+    parts = [f"{cores or 'unknown'} CPU cores" + (f" ({cpu})" if cpu else "")]
+    for key, label in (("system", ""), ("python", "Python "), ("torch", "torch ")):
+        values = _values(known, key)
+        if values:
+            parts.append(label + _joined(values))
     gpus = _values(known, "gpu")
     if gpus:
         parts.append(f"GPU {_joined(gpus)}")
