@@ -8,8 +8,10 @@ screen: for the searchers in :data:`SHOWN`, per dataset and mode, the median que
 optimum cell, the runs that found it within 100 queries, and the mean incumbent at 100 queries.
 Its numbers are computed by ``nb201_search.py``'s own loader and summary from the records under
 ``benchmarks/results/raw/``, so the front page cannot drift from the full report. Each file
-holds the table between the lines ``<!-- results:start -->`` and ``<!-- results:end -->``;
-everything outside them is left as it is.
+holds the table between the lines ``<!-- results:start -->`` and ``<!-- results:end -->``,
+and the same figures on the fresh seeds (records under ``benchmarks/results/raw/fresh/``, the
+check on seeds that chose nothing), with where they are worse, between
+``<!-- fresh:start -->`` and ``<!-- fresh:end -->``; everything outside them is left as it is.
 """
 
 from __future__ import annotations
@@ -30,6 +32,10 @@ ROOT = HERE.parent
 FILES = (ROOT / "README.md", ROOT / "docs" / "results.md")
 START = "<!-- results:start -->"
 END = "<!-- results:end -->"
+FRESH_START = "<!-- fresh:start -->"
+FRESH_END = "<!-- fresh:end -->"
+#: The strategies of the check on fresh seeds (a grid of its own, under raw/fresh/).
+FRESH_SHOWN = ("bonas", "bonas-cold", "gp", "tpe")
 QUERIES = 200
 AT = 100
 #: The grid's strategies in the table, and how the table names them.
@@ -44,16 +50,74 @@ DATASETS = ("cifar10", "cifar100", "imagenet16-120")
 MODES = ("mean", "noisy")
 
 
-def load_groups(raw: Path = nb201_search.RAW) -> dict[tuple[str, str, str], list[dict[str, Any]]]:
-    """The records of the shown strategies at :data:`QUERIES` queries, by (dataset, mode,
-    strategy)."""
+def load_groups(
+    raw: Path = nb201_search.RAW, shown: Sequence[str] = tuple(SHOWN)
+) -> dict[tuple[str, str, str], list[dict[str, Any]]]:
+    """The records of the ``shown`` strategies at :data:`QUERIES` queries directly under
+    ``raw``, by (dataset, mode, strategy)."""
     groups: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
-    for strategy in SHOWN:
+    for strategy in shown:
         paths = sorted(raw.glob(f"{strategy}__*__q{QUERIES}__s*{_records.SUFFIX}"))
         for r in _records.load(paths):
             if r["strategy"] == strategy and r["queries"] == QUERIES:
                 groups.setdefault((r["dataset"], r["mode"], strategy), []).append(r)
     return groups
+
+
+def fresh_table(
+    groups: dict[tuple[str, str, str], list[dict[str, Any]]],
+    fresh: dict[tuple[str, str, str], list[dict[str, Any]]],
+) -> list[str]:
+    """The Markdown lines between the fresh-seed markers: the check on seeds that chose nothing
+    beside the seeds of :func:`table`, and where the fresh seeds are worse."""
+    columns = [(ds, mode) for ds in DATASETS for mode in MODES]
+    missing = [
+        f"{st} on {ds} {mode}"
+        for st in FRESH_SHOWN
+        for ds, mode in columns
+        if (ds, mode, st) not in fresh
+    ]
+    if missing:
+        raise SystemExit(f"no records under {nb201_search.FRESH} for: {', '.join(missing)}")
+    seeds = sorted({r["seed"] for group in fresh.values() for r in group})
+    old_seeds = sorted({r["seed"] for group in groups.values() for r in group})
+    head = "| searcher | " + " | ".join(f"{ds} {mode}" for ds, mode in columns) + " |"
+    rows = [head, "|---|" + "---:|" * len(columns)]
+    for st in FRESH_SHOWN:
+        cells = [
+            nb201_search.found_cell(nb201_search.summarize(fresh[(ds, mode, st)]), QUERIES)
+            for ds, mode in columns
+        ]
+        rows.append(f"| {SHOWN[st]} | " + " | ".join(cells) + " |")
+    worse, beaten = nb201_search.fresh_comparison(groups, fresh)
+    verdict = []
+    if worse:
+        verdict.append(
+            "On these seeds bonas found the optimum within 100 queries in fewer runs than "
+            "above on " + "; ".join(worse) + "."
+        )
+    if beaten:
+        verdict.append(
+            "Found the optimum within 100 queries in more of these runs than bonas: "
+            + "; ".join(beaten)
+            + "."
+        )
+    if not verdict:
+        verdict.append("On these seeds bonas is nowhere worse than above, nor beaten.")
+    return [
+        FRESH_START,
+        "<!-- Written by `python benchmarks/readme_table.py` from benchmarks/results/raw/fresh/; "
+        "edit the script, not the table. -->",
+        "",
+        f"The table above uses seeds {old_seeds[0]}–{old_seeds[-1]}, and the warm start's "
+        "options were chosen on seeds 0–29 of the same tables. The check on seeds that chose "
+        f"nothing ({seeds[0]}–{seeds[-1]}), same format:",
+        "",
+        *rows,
+        "",
+        " ".join(verdict),
+        FRESH_END,
+    ]
 
 
 def table(groups: dict[tuple[str, str, str], list[dict[str, Any]]]) -> list[str]:
@@ -106,14 +170,16 @@ def table(groups: dict[tuple[str, str, str], list[dict[str, Any]]]) -> list[str]
     ]
 
 
-def rewrite(text: str, block: Sequence[str], path: Path) -> str:
-    """``text`` with the lines from :data:`START` to :data:`END` replaced by ``block``."""
+def rewrite(
+    text: str, block: Sequence[str], path: Path, start: str = START, end: str = END
+) -> str:
+    """``text`` with the lines from ``start`` to ``end`` replaced by ``block``."""
     lines = text.split("\n")
-    if lines.count(START) != 1 or lines.count(END) != 1:
-        raise SystemExit(f"{path} must hold one line {START!r} and one line {END!r}")
-    i, j = lines.index(START), lines.index(END)
+    if lines.count(start) != 1 or lines.count(end) != 1:
+        raise SystemExit(f"{path} must hold one line {start!r} and one line {end!r}")
+    i, j = lines.index(start), lines.index(end)
     if j < i:
-        raise SystemExit(f"{path}: {END!r} comes before {START!r}")
+        raise SystemExit(f"{path}: {end!r} comes before {start!r}")
     return "\n".join(lines[:i] + list(block) + lines[j + 1 :])
 
 
@@ -122,11 +188,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--check", action="store_true", help="exit 1 if a file differs; write nothing")
     p.add_argument("files", nargs="*", type=Path, default=list(FILES), help="default: %(default)s")
     ns = p.parse_args(argv)
-    block = table(load_groups())
+    groups = load_groups()
+    block = table(groups)
+    fresh = fresh_table(groups, load_groups(nb201_search.FRESH, FRESH_SHOWN))
     stale = []
     for path in ns.files:
         old = path.read_text()
-        new = rewrite(old, block, path)
+        new = rewrite(rewrite(old, block, path), fresh, path, FRESH_START, FRESH_END)
         if new == old:
             continue
         if ns.check:

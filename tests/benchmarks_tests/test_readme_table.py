@@ -57,3 +57,39 @@ def test_a_file_without_the_markers_is_an_error(load_benchmark: Loader, tmp_path
     page.write_text("no table here\n")
     with pytest.raises(SystemExit, match="must hold one line"):
         table.main(["--check", str(page)])
+
+
+def test_check_fails_on_a_changed_fresh_seed_figure(
+    load_benchmark: Loader, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    table = load_benchmark("readme_table")
+    readme = tmp_path / "README.md"
+    shutil.copy(table.ROOT / "README.md", readme)
+    text = readme.read_text()
+    fresh = text[text.index(table.FRESH_START) : text.index(table.FRESH_END)]
+    row = next(line for line in fresh.split("\n") if line.startswith("| Optuna GPSampler |"))
+    cells = row.split(" | ")
+    cells[1] = "1 (20/20)"
+    readme.write_text(text.replace(row, " | ".join(cells)))
+    assert table.main(["--check", str(readme)]) == 1
+    assert "differs from the records" in capsys.readouterr().err
+    assert table.main([str(readme)]) == 0
+    assert readme.read_text() == text
+
+
+def test_the_fresh_seed_block_names_where_bonas_does_worse(load_benchmark: Loader) -> None:
+    """The verdict is computed: make bonas' fresh runs on one cell never find the optimum and
+    the block says bonas is worse there, and that GPSampler beats it."""
+    table = load_benchmark("readme_table")
+    search = load_benchmark("nb201_search")
+    groups = table.load_groups()
+    fresh = table.load_groups(search.FRESH, table.FRESH_SHOWN)
+    key = ("cifar10", "mean", "bonas")
+    fresh[key] = [dict(r, mean_acc=[0.0] * len(r["mean_acc"])) for r in fresh[key]]
+    assert all(search.first_hit(r) is None for r in fresh[key])
+    lines = table.fresh_table(groups, fresh)
+    assert lines[0] == table.FRESH_START
+    assert lines[-1] == table.FRESH_END
+    verdict = lines[-2]
+    assert "in fewer runs than above on cifar10 mean" in verdict
+    assert "gp on cifar10 mean" in verdict
