@@ -13,8 +13,12 @@ table, split evenly over that many worker processes. Reported per run:
 Usage::
 
     python benchmarks/workers.py --postgres postgresql://USER@HOST/DB   # writes results/workers.md
+    python benchmarks/workers.py --report      # only writes the report again, from the record
 
-Without ``--postgres`` (or ``BONAS_TEST_POSTGRES_URL``) the PostgreSQL rows are left out.
+Without ``--postgres`` (or ``BONAS_TEST_POSTGRES_URL``) the PostgreSQL rows are left out. A run
+saves its rows, with the machine's facts (and the PostgreSQL server's version, read from the
+server), in the record ``benchmarks/results/raw/workers/workers.json.gz`` (committed, see
+``_records.py``; a new run replaces it), and the report is written from that record.
 """
 
 from __future__ import annotations
@@ -22,7 +26,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import statistics
 import subprocess
 import sys
@@ -30,10 +33,19 @@ import tempfile
 import time
 import uuid
 from collections import Counter
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
 
-REPO = Path(__file__).resolve().parents[1]
+HERE = Path(__file__).resolve().parent
+if str(HERE) not in sys.path:  # run as a script or loaded by the tests: find _records
+    sys.path.insert(0, str(HERE))
+import _records  # noqa: E402
+
+REPO = HERE.parent
 RESULTS = REPO / "benchmarks" / "results" / "workers.md"
+RECORD = REPO / "benchmarks" / "results" / "raw" / "workers" / f"workers{_records.SUFFIX}"
 
 # argv: storage URL, study name, trials, seed, start file. Prints one JSON line: the start-up
 # time and the sampler's time per trial.
@@ -134,15 +146,40 @@ def run_once(url: str, n_workers: int, n_trials: int) -> dict[str, object]:
     }
 
 
+def postgres_facts(url: str) -> dict[str, Any]:
+    """The PostgreSQL server's version and its ``fsync`` setting, read from the server through
+    the storage's own connection, and the host the URL names (never the user or the password)."""
+    import sqlalchemy
+
+    from bonas.cli.storage import open_storage, parse_storage
+
+    storage = open_storage(parse_storage(url))
+    with storage.engine.connect() as connection:  # type: ignore[attr-defined]  # RDBStorage
+        shown = {
+            name: str(connection.execute(sqlalchemy.text(f"SHOW {name}")).scalar())
+            for name in ("server_version", "fsync")
+        }
+    return {**shown, "host": urlsplit(url).hostname}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--postgres", default=os.environ.get("BONAS_TEST_POSTGRES_URL"))
     parser.add_argument("--trials", type=int, default=48, help="trials per run (default 48)")
     parser.add_argument("--workers", default="1,2,4,8")
     parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument("--record", type=Path, default=RECORD)
+    parser.add_argument(
+        "--report", action="store_true", help="only write the report from the record"
+    )
     args = parser.parse_args()
+    if args.report:
+        if not args.record.exists():
+            raise SystemExit(f"no record {args.record}; run `python {Path(__file__).name}` first")
+        write_report(args.out, _records.load([args.record])[0])
+        return
     counts = [int(w) for w in args.workers.split(",")]
-    rows: list[tuple[str, dict[str, object]]] = []
+    rows: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory() as tmp:
         storages = {
             "SQLite": lambda: f"sqlite:///{Path(tmp) / uuid.uuid4().hex}.db",
@@ -152,41 +189,147 @@ def main() -> None:
             storages["PostgreSQL"] = lambda: str(args.postgres)
         for label, make_url in storages.items():
             for n in counts:
-                row = run_once(make_url(), n, args.trials)
-                rows.append((label, row))
+                row = {"storage": label, **run_once(make_url(), n, args.trials)}
+                rows.append(row)
                 print(label, json.dumps(row), flush=True)
-    write_report(args, rows)
+    extra = {"postgresql": postgres_facts(args.postgres)} if args.postgres else {}
+    record = {"trials": args.trials, "rows": rows, "machine": _records.machine_facts(**extra)}
+    args.record.parent.mkdir(parents=True, exist_ok=True)
+    _records.save(args.record, record)
+    write_report(args.out, record)
 
 
-def write_report(args: argparse.Namespace, rows: list[tuple[str, dict[str, object]]]) -> None:
-    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+def _cores(machine: Mapping[str, Any] | None, counts: Sequence[int]) -> str:
+    """What the recorded number of cores means for the runs with more workers than cores."""
+    cores = (machine or {}).get("cpu_count")
+    if not cores:
+        return (
+            "The record does not say how many cores the machine had, so which runs had more "
+            "workers than cores is not known."
+        )
+    over = [n for n in counts if n > cores]
+    if not over:
+        return f"With {cores} cores, no run had more workers than cores."
+    listed = " and ".join(str(n) for n in over)
+    return (
+        f"With {cores} cores, {listed} workers are oversubscribed: the processes take turns on "
+        f"the cores, so throughput cannot grow past {cores} workers and the sampler's time per "
+        "trial grows with the number of workers (it is wall time, waiting for a core included)."
+    )
+
+
+def _postgres(machine: Mapping[str, Any] | None, labels: Sequence[str]) -> str:
+    if "PostgreSQL" not in labels:
+        return "No PostgreSQL rows: the run was given no server."
+    pg = (machine or {}).get("postgresql")
+    if not pg:
+        return f"PostgreSQL server: {_records.NOT_RECORDED}."
+    local = pg.get("host") in ("127.0.0.1", "localhost", "::1", None)
+    fsync = f", fsync {pg['fsync']}," if pg.get("fsync") else ""
+    return f"PostgreSQL {pg['server_version']}{fsync} " + (
+        f"on the same machine (host {pg['host']})." if local else f"on host {pg['host']}."
+    )
+
+
+def _reading(rows: Sequence[Mapping[str, Any]], machine: Mapping[str, Any] | None) -> str:
+    """What the rows show, computed from them."""
+    dup = [r for r in rows if r["duplicates"]]
+    text = (
+        "no run evaluated a class twice."
+        if not dup
+        else f"{len(dup)} of the {len(rows)} runs evaluated a class twice."
+    )
+    text = (
+        "Reading: "
+        + text
+        + (
+            " On the table the objective costs nothing, so a trial is all sampler and storage "
+            "work. Trials/s by number of workers ("
+            + ", ".join(str(n) for n in dict.fromkeys(r["workers"] for r in rows))
+            + "): "
+        )
+    )
+    labels = list(dict.fromkeys(r["storage"] for r in rows))
+    by = {label: [r for r in rows if r["storage"] == label] for label in labels}
+    text += "; ".join(
+        f"{label} " + " → ".join(f"{r['trials_per_s']:.2f}" for r in mine)
+        for label, mine in by.items()
+    )
+    peaks = ", ".join(
+        f"{max(mine, key=lambda r: r['trials_per_s'])['workers']} ({label})"
+        for label, mine in by.items()
+    )
+    text += f". The most trials/s came with {peaks} workers."
+    cores = (machine or {}).get("cpu_count")
+    slow = [
+        f"{label} {mine[-1]['sampler_mean_s'] / mine[0]['sampler_mean_s']:.1f}×"
+        for label, mine in by.items()
+        if len(mine) > 1 and mine[0]["sampler_mean_s"] > 0
+    ]
+    if slow:
+        first, last = rows[0]["workers"], max(r["workers"] for r in rows)
+        text += (
+            f" Each worker's mean sampler time per trial with {last} workers against {first}: "
+            + ", ".join(slow)
+            + (f" ({last / cores:g} workers per core)." if cores else ".")
+        )
+    fastest = max(labels, key=lambda label: statistics.fmean(r["trials_per_s"] for r in by[label]))
+    why = {
+        "journal file": "no heartbeat, appends only",
+        "SQLite": "a transaction and a heartbeat write per trial",
+        "PostgreSQL": "a round trip to the server per read and write",
+    }
+    text += (
+        f" The fastest storage here, averaged over the runs, is the {fastest}. What each pays "
+        "for: " + "; ".join(f"{label}, {why[label]}" for label in labels if label in why) + "."
+    )
+    return text + (
+        " Workers pay off when a trial trains a network: then the objective's time dominates "
+        "and N workers run N trainings at once."
+    )
+
+
+def write_report(out: Path, record: Mapping[str, Any]) -> None:
+    out.write_text(report(record), encoding="utf-8")
+    print(f"wrote {out}")
+
+
+def report(record: Mapping[str, Any]) -> str:
+    """The text of ``workers.md`` for one run's record."""
+    rows = record["rows"]
+    machine = record.get("machine")
+    counts = list(dict.fromkeys(int(r["workers"]) for r in rows))
+    labels = list(dict.fromkeys(r["storage"] for r in rows))
     lines = [
         "# Many workers on one study",
         "",
         f"`BONASSampler` (defaults: 10 start trials, 5 of them from synflow's top 100 "
         "classes, then a GP on the path + adjacency encoding and log-EI) on the NB201 cifar10 "
-        f"table, {args.trials} trials per run split evenly "
+        f"table, {record['trials']} trials per run split evenly "
         "over the workers, each worker a separate process with a heartbeat of 30 s on the "
         "RDB storages. Made by:",
         "",
         "```bash",
-        "python benchmarks/workers.py --postgres postgresql://USER@127.0.0.1:PORT/DB",
+        "python benchmarks/workers.py --postgres postgresql://USER@127.0.0.1:PORT/DB"
+        + (f" --trials {record['trials']}" if record["trials"] != 48 else "")
+        + (f" --workers {','.join(map(str, counts))}" if counts != [1, 2, 4, 8] else ""),
         "```",
         "",
-        f"Machine: {os.cpu_count()} CPU cores ({platform.machine()}, Python "
-        f"{platform.python_version()}), shared with other work (load average {load:.1f} at the "
-        "end); PostgreSQL 15 on the same machine. With 2 cores, 4 and 8 workers are "
-        "oversubscribed: the processes take turns on the cores, so throughput cannot grow "
-        "past 2 workers and the sampler's time per trial grows with the number of workers "
-        "(it is wall time, waiting for a core included).",
+        " ".join(
+            [
+                _records.describe_machine([machine]),
+                _postgres(machine, labels),
+                _cores(machine, counts),
+            ]
+        ),
         "",
         "| storage | workers | trials | trials/s | sampler s/trial (mean) | sampler s/trial "
         "(p90) | duplicates | worker start-up s |",
         "|---|---|---|---|---|---|---|---|",
     ]
-    for label, r in rows:
+    for r in rows:
         lines.append(
-            f"| {label} | {r['workers']} | {r['complete']} | {r['trials_per_s']:.2f} | "
+            f"| {r['storage']} | {r['workers']} | {r['complete']} | {r['trials_per_s']:.2f} | "
             f"{r['sampler_mean_s']:.3f} | {r['sampler_p90_s']:.3f} | {r['duplicates']} | "
             f"{r['startup_s']:.1f} |"
         )
@@ -201,10 +344,12 @@ def write_report(args: argparse.Namespace, rows: list[tuple[str, dict[str, objec
         "that keeps two workers off one class). Duplicates: trials whose canonical class an "
         "earlier COMPLETE trial already had.",
         "",
-        f"Measured {time.strftime('%Y-%m-%d')}.",
+        _reading(rows, machine),
+        "",
+        "With the default sampler (on NB201: the synflow warm start and prior, local steps on "
+        "every other model-based trial).",
     ]
-    args.out.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    print(f"wrote {args.out}")
+    return "\n".join(lines) + "\n"
 
 
 if __name__ == "__main__":
