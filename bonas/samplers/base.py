@@ -32,7 +32,7 @@ import time
 from collections import Counter
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal, TypedDict
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypedDict
 
 import numpy as np
 import optuna
@@ -99,7 +99,14 @@ class SearchState:
 
     Attributes:
         archs: The cells with a value to learn from, in trial order.
-        values: Their values, oriented so that higher is better.
+        values: Their values, oriented so that higher is better (in a study with several
+            objectives: the first objective's).
+        objectives: In a study with several objectives, every objective's value of each
+            cell of ``archs``, each oriented so that higher is better (empty otherwise).
+        constraints: The constraint values each cell of ``archs`` recorded
+            (``trial.constraints``: feasible when every value is ≤ 0; empty dicts if none).
+        signs: One per objective of the study: ``1.0`` where it is maximized, ``-1.0`` where
+            it is minimized (the values above are multiplied by these).
         numbers: The trial numbers of ``archs`` (same order).
         pending: Cells that other trials are evaluating now (RUNNING or WAITING).
         taken: Canonical keys never to propose again (complete, pending, pruned, or failed
@@ -110,6 +117,9 @@ class SearchState:
 
     archs: list[Hashable] = field(default_factory=list)
     values: list[float] = field(default_factory=list)
+    objectives: list[tuple[float, ...]] = field(default_factory=list)
+    constraints: list[dict[str, float]] = field(default_factory=list)
+    signs: tuple[float, ...] = (1.0,)
     numbers: list[int] = field(default_factory=list)
     pending: list[Hashable] = field(default_factory=list)
     taken: set[str] = field(default_factory=set)
@@ -152,6 +162,10 @@ class SpaceSampler(BaseSampler, abc.ABC):
         max_retries: A class whose trials FAILED more than this many times is not proposed
             again; below that it may be retried. FAIL trials are never read as values.
     """
+
+    #: Whether :meth:`propose` handles studies with several objectives; if not, such a study's
+    #: parameters fall back to the independent sampler, with a logged reason.
+    supports_multi_objective: ClassVar[bool] = False
 
     def __init__(
         self,
@@ -205,7 +219,7 @@ class SpaceSampler(BaseSampler, abc.ABC):
     ) -> dict[str, Any]:
         if not search_space or set(search_space) != set(self.space.distributions()):
             return {}
-        if study._is_multi_objective():
+        if study._is_multi_objective() and not self.supports_multi_objective:
             self._warn_once(
                 "multi",
                 f"{type(self).__name__} optimizes one objective; this study has several, so "
@@ -282,9 +296,11 @@ class SpaceSampler(BaseSampler, abc.ABC):
             study: The study.
             exclude: A trial number to leave out (the trial being sampled).
         """
-        state = SearchState()
+        state = SearchState(taken=set(self.excluded_classes()))
         failures: Counter[str] = Counter()
-        sign = 1.0 if study.direction == StudyDirection.MAXIMIZE else -1.0
+        signs = [1.0 if d == StudyDirection.MAXIMIZE else -1.0 for d in study.directions]
+        sign, several = signs[0], len(signs) > 1
+        state.signs = tuple(signs)
         for t in study.get_trials(deepcopy=False):
             if t.number == exclude:
                 continue
@@ -294,20 +310,26 @@ class SpaceSampler(BaseSampler, abc.ABC):
                 continue
             key = self.space.canonical(arch)
             if t.state == TrialState.COMPLETE:
-                value = t.value
-                if value is None or not math.isfinite(value):
+                values = t.values or [math.nan]
+                value = values[0] if all(math.isfinite(v) for v in values) else math.nan
+                if not math.isfinite(value):
                     # Optuna stores an objective's inf as a COMPLETE value: the class was
                     # evaluated (never propose it again) but the value is not learned from.
                     state.taken.add(key)
                     self._warn_once(
                         f"value:{t.number}",
-                        f"Trial {t.number} returned {value}; {type(self).__name__} does not "
+                        f"Trial {t.number} returned {t.values if several else t.value}; "
+                        f"{type(self).__name__} does not "
                         "learn from values that are not finite (wrap the objective in "
                         "bonas.guard_objective to fail such trials instead).",
                     )
                     continue
                 state.archs.append(arch)
                 state.values.append(sign * value)
+                if several:
+                    oriented = (g * v for g, v in zip(signs, values, strict=True))
+                    state.objectives.append(tuple(oriented))
+                state.constraints.append(dict(t.constraints))
                 state.numbers.append(t.number)
                 state.taken.add(key)
             elif t.state in (TrialState.RUNNING, TrialState.WAITING):
@@ -320,6 +342,7 @@ class SpaceSampler(BaseSampler, abc.ABC):
                     if math.isfinite(last):
                         state.archs.append(arch)
                         state.values.append(sign * last)
+                        state.constraints.append(dict(t.constraints))
                         state.numbers.append(t.number)
             elif t.state == TrialState.FAIL:
                 failures[key] += 1
@@ -377,6 +400,7 @@ class SpaceSampler(BaseSampler, abc.ABC):
                 arch, attrs = proposal.arch, proposal.system_attrs
             else:
                 arch, attrs = proposal, {}
+            arch = self.representative(arch)
             params = self.space.to_params(arch)
             stamp = [time.time(), trial.number]
             storage.set_trial_system_attr(
@@ -469,9 +493,26 @@ class SpaceSampler(BaseSampler, abc.ABC):
         canonical = self.space.canonical
         for _ in range(_SAMPLE_ROUNDS):
             for arch in self.space.sample(_SAMPLE_BATCH, rng):
-                if canonical(arch) not in state.taken:
+                if canonical(arch) not in state.taken and self.admissible(arch):
                     return arch
         return self.exhausted(rng)
+
+    def excluded_classes(self) -> frozenset[str]:
+        """Canonical keys never to propose whatever the trials say (default: none); a
+        subclass with known constraints returns the classes no cell of which satisfies them."""
+        return frozenset()
+
+    def admissible(self, arch: Any) -> bool:
+        """Whether ``arch`` may be proposed at all (default: every cell); a subclass with
+        known constraints says no to the cells that break them."""
+        return True
+
+    def representative(self, arch: Any) -> Any:
+        """The cell to run for ``arch``'s class (default: ``arch`` itself). A subclass may
+        choose another member of the same class, e.g. the one with the fewest parameters when
+        parameters are an objective: members compute the same function, so their accuracies
+        agree while their costs need not."""
+        return arch
 
     def exhausted(self, rng: np.random.Generator) -> Any:
         self._warn_once(

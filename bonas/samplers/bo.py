@@ -7,7 +7,7 @@ space, and hands the numerical work to the layers below (encoding → surrogate 
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -17,6 +17,7 @@ from bonas._validation import bind_options, check_choice, check_int, invalid
 from bonas.exceptions import ConfigurationError
 from bonas.proxies.base import Proxy
 from bonas.samplers.base import SearchState, SpaceSampler, SpaceSamplerOptions
+from bonas.samplers.known import KnownFunctions
 from bonas.samplers.warm_start import ProxyGuide, WarmStart, make_proxy
 from bonas.spaces.pool import class_pool
 
@@ -65,6 +66,11 @@ class _Ranking:
 
 class BONASSampler(SpaceSampler):
     """Bayesian-optimization NAS sampler for Optuna studies over a bonas search space.
+
+    In a study with several objectives (``directions=[...]``), each objective that is not
+    known gets a surrogate of its own, and the next cell maximizes the log expected
+    hypervolume improvement (:mod:`bonas.acquisition.multi`); the warm start and its prior
+    concern the first objective (put the accuracy first).
 
     For each trial it fits a surrogate to the finished trials (encoded architectures →
     values), fantasizes the trials other workers are running (kriging believer), and proposes
@@ -127,6 +133,17 @@ class BONASSampler(SpaceSampler):
             again; below that it may be retried (a crashed worker's cell is retried). FAIL
             trials are never read as values.
         candidate_chunk_size: Candidates scored per batch.
+        known_objectives: The objectives that are exact functions of the cell (a parameter
+            or FLOP count, a formula), as objective index (position in the study's
+            ``directions``) → function of the cell returning the objective's value: computed
+            for every candidate, never modelled. The objective must still return them.
+        known_constraints: Constraints that are exact functions of the cell, as name →
+            function (or a list of functions); a cell is feasible where each is ``<= 0``. No
+            cell that breaks one is ever proposed, and of a class the member that meets them
+            is run; a space no cell of which meets them is an error here. Constraints the
+            objective measures go through Optuna's ``trial.set_constraint(key, value)``
+            (feasible when ``<= 0``) and are learned, each by a surrogate, as a probability
+            of feasibility.
         seed: Seed of every random choice; the same seed gives the same trials.
         independent_sampler: Samples parameters outside the space (default: RandomSampler
             with the same seed). Each such fallback is logged with its reason.
@@ -163,6 +180,10 @@ class BONASSampler(SpaceSampler):
         candidate_kwargs: dict[str, Any] | None = None,
         local_every: int = 2,
         candidate_chunk_size: int = 8192,
+        known_objectives: Mapping[int, Callable[[Any], float]] | None = None,
+        known_constraints: Mapping[str, Callable[[Any], float]]
+        | Sequence[Callable[[Any], float]]
+        | None = None,
         **options: Unpack[SpaceSamplerOptions],
     ) -> None:
         from bonas.surrogates.transforms import TARGET_TRANSFORMS
@@ -208,6 +229,12 @@ class BONASSampler(SpaceSampler):
         self._encoding_memo: dict[Any, np.ndarray] = {}
         self._fitted_on: tuple[int, ...] | None = None  # trial numbers of the last full fit
         self._ranking: _Ranking | None = None  # the last trial's candidates, best first
+        self.known = KnownFunctions(space, known_objectives, known_constraints, owner)
+        # One surrogate per learned objective and constraint (several objectives, or learned
+        # constraints), copied from the one above, and the trials each was last fitted on.
+        self._models: dict[str, Surrogate] = {}
+        self._models_fitted_on: dict[str, tuple[int, ...]] = {}
+        self._signs: tuple[float, ...] = (1.0,)
 
     @classmethod
     def bananas(cls, space: SearchSpace[Any], **options: Any) -> BONASSampler:
@@ -386,8 +413,10 @@ class BONASSampler(SpaceSampler):
         """One representative per canonical class of an enumerable space, and its encoding."""
         if self._pool is None:
             pool = class_pool(self.space)
-            archs = list(pool.representatives)
-            self._pool = (archs, self._encode(archs), dict(pool.index))
+            excluded = self.known.excluded()
+            index = {key: i for key, i in pool.index.items() if key not in excluded}
+            archs = [self.representative(a) for a in pool.representatives]
+            self._pool = (archs, self._encode(archs), index)
         return self._pool
 
     def _encode(self, archs: Sequence[Any]) -> np.ndarray:
@@ -411,8 +440,28 @@ class BONASSampler(SpaceSampler):
             return np.zeros((0, width))
         return np.stack([memo[a] for a in archs])
 
+    # -- known objectives and constraints -------------------------------------------------
+    supports_multi_objective = True
+
+    def excluded_classes(self) -> frozenset[str]:
+        return self.known.excluded()
+
+    def admissible(self, arch: Any) -> bool:
+        return self.known.feasible(arch)
+
+    def representative(self, arch: Any) -> Any:
+        return self.known.representative(arch, self._known_signs())
+
+    def _known_signs(self) -> tuple[float, ...]:
+        """The known objectives' directions (+1 maximize), in index order."""
+        return tuple(self._signs[i] for i in sorted(self.known.objectives) if i < len(self._signs))
+
     # -- the search -----------------------------------------------------------------------
     def propose(self, state: SearchState, rng: np.random.Generator, trial: FrozenTrial) -> Any:
+        if state.signs != self._signs:
+            self.known.check_study(len(state.signs))
+            self._signs = state.signs
+            self._pool = None  # the representatives depend on the directions
         if len(state.values) < self.n_startup_trials:
             started = len(state.values) + len(state.pending)
             if self._guide is not None and started < self.n_warm_start:
@@ -424,6 +473,8 @@ class BONASSampler(SpaceSampler):
         ranking = self._ranking
         if ranking is not None and ranking.trial == trial.number:
             return self._next_ranked(ranking, state, rng)
+        if len(state.signs) > 1 or any(state.constraints):
+            return self._model_based_multi(state, rng, trial.number)
         return self._model_based(state, rng, trial.number)
 
     def _prior_exponent(self, state: SearchState) -> float:
@@ -457,13 +508,29 @@ class BONASSampler(SpaceSampler):
         n = len(state.values)
         if not self.local_every or n % self.local_every or not keys:
             return archs, X, keys
-        # A local step: only the untaken classes one move from the best cell.
-        best = state.archs[int(np.argmax(state.values))]
+        # A local step: only the untaken classes one move from the best cell (several
+        # objectives: from a cell of the front found so far, drawn at random).
+        front = self._front_order(state)
+        best = state.archs[int(front[rng.integers(len(front))]) if state.objectives else front[0]]
         near = {self.space.canonical(a) for a in self.space.neighbors(best)}
         keep = [i for i, key in enumerate(keys) if key in near]
         if not keep:
             return archs, X, keys
         return [archs[i] for i in keep], X[keep], [keys[i] for i in keep]
+
+    @staticmethod
+    def _front_order(state: SearchState) -> np.ndarray:
+        """Indices of ``state.archs``, best first: by value; with several objectives, the
+        cells of the front found so far first (by trial order), then the rest by the first
+        objective."""
+        by_value = np.argsort(state.values, kind="stable")[::-1]
+        if not state.objectives:
+            return by_value
+        from bonas.pareto import non_dominated
+
+        Y = np.asarray(state.objectives)
+        on_front = non_dominated(Y, ["maximize"] * Y.shape[1])
+        return np.concatenate([np.flatnonzero(on_front), by_value[~on_front[by_value]]])
 
     def _all_candidates(
         self, state: SearchState, rng: np.random.Generator
@@ -477,13 +544,14 @@ class BONASSampler(SpaceSampler):
         from bonas.acquisition.optimize import mutation_candidates
 
         kwargs = dict(self.candidate_kwargs)
-        order = np.argsort(state.values, kind="stable")[::-1][: kwargs.pop("n_incumbents", 10)]
+        order = self._front_order(state)[: kwargs.pop("n_incumbents", 10)]
         canonical = self.space.canonical
+        admissible = self.admissible
         cands = mutation_candidates(
             [state.archs[i] for i in order],
             self.space.neighbors,
             self.space.sample,
-            taken=lambda a: canonical(a) in state.taken,
+            taken=lambda a: canonical(a) in state.taken or not admissible(a),
             rng=rng,
             **kwargs,
         )
@@ -531,6 +599,103 @@ class BONASSampler(SpaceSampler):
             log_prior = TabulatedPrior(X_cand, self._guide.normal_scores(cand_archs, keys))
             acq = PriorGuided(acq, log_prior, weight=weight)
         scores = score_chunked(acq, X_cand, chunk_size=self.candidate_chunk_size)
+        best = argmax_scores(scores, rng=rng)
+        order = [best, *(int(i) for i in np.argsort(-scores, kind="stable") if i != best)]
+        self._ranking = _Ranking(number, cand_archs, keys, order)
+        return cand_archs[best]
+
+    # -- several objectives, learned constraints -----------------------------------------
+    def _fit_model(self, name: str, X: np.ndarray, y: np.ndarray, numbers: Sequence[int]) -> Any:
+        """The surrogate ``name`` (a copy of the sampler's own) fitted on ``X``, ``y``; refit
+        from scratch only when trials were added since its last fit."""
+        import copy
+
+        model = self._models.get(name)
+        if model is None:
+            model = self._models[name] = copy.deepcopy(self._surrogate)
+        key = tuple(numbers)
+        if self._models_fitted_on.get(name) == key:
+            return model.condition(X, y)
+        self._models_fitted_on[name] = key
+        return model.fit(X, y)
+
+    def _predict_chunked(self, model: Any, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        step = self.candidate_chunk_size
+        parts = [model.predict(X[i : i + step], return_std=True) for i in range(0, len(X), step)]
+        if not parts:
+            return np.zeros(0), np.zeros(0)
+        return np.concatenate([m for m, _ in parts]), np.concatenate([s for _, s in parts])
+
+    def _model_based_multi(self, state: SearchState, rng: np.random.Generator, number: int) -> Any:
+        """A model-based step with several objectives or learned constraints: log-EHVI over
+        the learned objectives' surrogates and the known objectives' exact values (with one
+        objective it is log-EI), plus the log-probability that every learned constraint
+        holds; the pending cells are believed at their predicted values."""
+        from bonas.acquisition.multi import log_ehvi, log_probability_feasible, reference_point
+        from bonas.acquisition.optimize import argmax_scores
+        from bonas.surrogates.base import kriging_believer
+        from bonas.surrogates.transforms import transform_targets
+
+        cand_archs, X_cand, keys = self._candidates(state, rng)
+        if not cand_archs:
+            return self.random_untaken(state, rng)
+        signs = np.asarray(state.signs)
+        n_obj = len(signs)
+        Y = np.asarray(state.objectives) if n_obj > 1 else np.asarray(state.values)[:, None]
+        X = self._encode(state.archs)
+        X_pend = self._encode(state.pending) if state.pending else np.zeros((0, X.shape[1]))
+        Z = np.empty_like(Y)
+        means = np.zeros((len(cand_archs), n_obj))
+        stds = np.zeros((len(cand_archs), n_obj))
+        Z_pend = np.zeros((len(state.pending), n_obj))
+        known = sorted(self.known.objectives)
+        for j in (j for j in range(n_obj) if j not in self.known.objectives):
+            z = transform_targets(Y[:, j], self.target_transform)
+            Z[:, j] = z
+            model = self._fit_model(f"objective:{j}", X, z, state.numbers)
+            if len(X_pend):
+                Z_pend[:, j] = model.predict(X_pend)
+                model = kriging_believer(model, X, z, X_pend)
+            means[:, j], stds[:, j] = self._predict_chunked(model, X_cand)
+        if known:
+            k_signs = signs[known]
+            K_obs = self.known.objective_values(state.archs) * k_signs
+            center = K_obs.mean(axis=0)
+            scale = np.where(K_obs.std(axis=0) > 0, K_obs.std(axis=0), 1.0)
+            Z[:, known] = (K_obs - center) / scale
+            means[:, known] = (self.known.objective_values(cand_archs) * k_signs - center) / scale
+            if len(X_pend):
+                K_pend = self.known.objective_values(state.pending) * k_signs
+                Z_pend[:, known] = (K_pend - center) / scale
+        # Learned constraints: one surrogate each, on the trials that recorded it.
+        feasible = np.ones(len(Y), dtype=bool)
+        log_pof = np.zeros(len(cand_archs))
+        for name in sorted(set().union(*state.constraints)):
+            rows = [i for i, c in enumerate(state.constraints) if name in c]
+            c = np.array([state.constraints[i][name] for i in rows])
+            feasible[rows] &= c <= 0
+            if len(rows) < 2:
+                continue
+            center_c = float(c.mean())
+            scale_c = float(c.std()) if c.std() > 0 else 1.0
+            model = self._fit_model(
+                f"constraint:{name}",
+                X[rows],
+                (c - center_c) / scale_c,
+                [state.numbers[i] for i in rows],
+            )
+            m, sd = self._predict_chunked(model, X_cand)
+            log_pof += log_probability_feasible(m[None], sd[None], [-center_c / scale_c])
+        if feasible.any():
+            front = np.vstack([Z[feasible], Z_pend])
+            reference = reference_point(np.vstack([Z, Z_pend]))
+            scores = log_ehvi(means, stds, front, reference) + log_pof
+        else:  # nothing feasible yet: look for feasibility first
+            scores = log_pof
+        weight = self._prior_exponent(state)
+        if weight > 0:
+            assert self._guide is not None  # a weight > 0 needs a proxy
+            scores = scores + weight * self._guide.normal_scores(cand_archs, keys)
         best = argmax_scores(scores, rng=rng)
         order = [best, *(int(i) for i in np.argsort(-scores, kind="stable") if i != best)]
         self._ranking = _Ranking(number, cand_archs, keys, order)
