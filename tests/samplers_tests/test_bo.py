@@ -12,7 +12,14 @@ import numpy as np
 import optuna
 import pytest
 
-from bonas import BONASSampler, CellSpace, NB201Benchmark, NB201Space, WarmStart
+from bonas import (
+    BONASSampler,
+    CellSpace,
+    NB201Benchmark,
+    NB201Space,
+    WarmStart,
+    guard_objective,
+)
 from bonas.exceptions import BonasError, ConfigurationError
 from bonas.spaces import SearchSpace
 from bonas.surrogates import Surrogate, register
@@ -55,7 +62,7 @@ def test_never_repeats_a_canonical_class_and_improves_on_random() -> None:
     assert bench.regret(SPACE.from_params(study.best_params)) < 1.0
 
 
-def test_pending_trials_are_fantasized_not_repeated() -> None:
+def test_running_trials_are_not_proposed_again() -> None:
     bench = NB201Benchmark("cifar10")
     sampler = BONASSampler(SPACE, seed=0, n_startup_trials=3)
     study = _study(sampler)
@@ -69,25 +76,115 @@ def test_pending_trials_are_fantasized_not_repeated() -> None:
         study.tell(t, bench.query(a))
 
 
-def test_failed_trials_are_not_values_and_are_retried_once() -> None:
+def _failing_class_run(max_retries: int) -> tuple[list[bool], int]:
+    """A study whose first model-based cell fails every time it is evaluated: for each trial,
+    whether it ran that cell's class; and how many values the sampler learns from."""
     bench = NB201Benchmark("cifar10")
-    sampler = BONASSampler(SPACE, seed=1, n_startup_trials=2, max_retries=1)
+    sampler = BONASSampler(
+        SPACE, seed=0, n_startup_trials=4, warm_start=None, max_retries=max_retries
+    )
     study = _study(sampler)
-    fail = {"n": 0}
+    broken: list[str] = []
 
     def objective(trial: optuna.Trial) -> float:
         arch = SPACE.suggest(trial)
-        if trial.number in (2, 3):
-            fail["n"] += 1
-            raise RuntimeError("the GPU fell over")
-        return bench.objective(trial) if arch else math.nan
+        key = SPACE.canonical(arch)
+        if trial.number == 4:
+            broken.append(key)
+        if key in broken:
+            raise RuntimeError("this cell crashes the GPU")
+        return bench.query(arch)
 
-    study.optimize(objective, n_trials=8, catch=(RuntimeError,))
-    states = [t.state for t in study.trials]
-    assert states.count(optuna.trial.TrialState.FAIL) == 2
-    assert states.count(optuna.trial.TrialState.COMPLETE) == 6
-    state = sampler.read_trials(study)
-    assert len(state.values) == 6  # FAIL trials are never read as values
+    study.optimize(guard_objective(objective), n_trials=4 + max_retries + 3)
+    ran = [SPACE.canonical(SPACE.from_params(t.params)) in broken for t in study.trials]
+    return ran, len(sampler.read_trials(study).values)
+
+
+@pytest.mark.parametrize("max_retries", [0, 1, 2])
+def test_a_failed_class_is_retried_max_retries_times_then_never_proposed(
+    max_retries: int,
+) -> None:
+    """A FAIL trial teaches the model nothing, so the model proposes the same class again (a
+    crashed worker's cell is retried) until it has failed ``max_retries + 1`` times; then the
+    class is excluded and the study moves on. FAIL trials are never read as values."""
+    ran_broken, n_values = _failing_class_run(max_retries)
+    assert ran_broken == [False] * 4 + [True] * (max_retries + 1) + [False] * 2
+    assert n_values == 4 + 2
+
+
+def _pending_then_next(seed: int, *, first_fails: bool) -> tuple[Any, Any]:
+    """After 6 finished trials: the cell of trial 6, then that of trial 7, asked while trial 6
+    is still RUNNING (``first_fails=False``) or after it FAILED (``max_retries=0``: its class
+    is taken, but nothing is pending)."""
+    bench = NB201Benchmark("cifar10")
+    sampler = BONASSampler(
+        SPACE, seed=seed, n_startup_trials=6, warm_start=None, local_every=0, max_retries=0
+    )
+    study = _study(sampler)
+    study.optimize(bench.objective, n_trials=6)
+    first = study.ask()
+    pending = SPACE.suggest(first)
+    if first_fails:
+        study.tell(first, state=optuna.trial.TrialState.FAIL)
+    return pending, SPACE.suggest(study.ask())
+
+
+def _edges_apart(a: Any, b: Any) -> int:
+    return sum(x != y for x, y in zip(a, b, strict=True))
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_a_pending_cell_is_fantasized_so_the_next_proposal_moves_away_from_it(seed: int) -> None:
+    """Kriging believer: while trial 6 runs, trial 7's model believes it scores its predicted
+    mean, so the uncertainty (and the EI) around trial 6's cell shrinks. Without that belief
+    (trial 6 failed instead: its class is taken, nothing is pending) the same model's
+    runner-up is a neighbour of trial 6's cell; with it, trial 7 goes further away."""
+    pending, runner_up = _pending_then_next(seed, first_fails=True)
+    same, fantasized = _pending_then_next(seed, first_fails=False)
+    assert same == pending  # the same data and seed: the same first proposal
+    assert _edges_apart(pending, runner_up) == 1
+    assert SPACE.canonical(fantasized) != SPACE.canonical(runner_up)
+    assert _edges_apart(pending, fantasized) >= 2
+
+
+def _pruned_run(pruned: str) -> tuple[BONASSampler, optuna.Study]:
+    """Trial 4, the first model-based one, reports 10.0 and is pruned; the others report half
+    their accuracy, then complete with it."""
+    bench = NB201Benchmark("cifar10")
+    sampler = BONASSampler(SPACE, seed=0, n_startup_trials=4, warm_start=None, pruned=pruned)  # type: ignore[arg-type]
+    study = _study(sampler)
+
+    def objective(trial: optuna.Trial) -> float:
+        accuracy = bench.query(SPACE.suggest(trial))
+        trial.report(accuracy / 2, 0)
+        if trial.number == 4:
+            trial.report(10.0, 1)
+            raise optuna.TrialPruned()
+        return accuracy
+
+    study.optimize(objective, n_trials=7)
+    return sampler, study
+
+
+def test_pruned_trials_are_learned_from_or_not_as_the_pruned_option_says() -> None:
+    """``pruned="exclude"``: the pruned trial's value is not learned; ``"last_value"``: its
+    last report (10.0) is. Either way its class is never proposed again, and the trial after
+    it, proposed from different data, differs."""
+    runs = {}
+    for pruned in ("exclude", "last_value"):
+        sampler, study = _pruned_run(pruned)
+        assert study.trials[4].state == optuna.trial.TrialState.PRUNED
+        state = sampler.read_trials(study)
+        learned = dict(zip(state.numbers, state.values, strict=True))
+        if pruned == "exclude":
+            assert sorted(learned) == [0, 1, 2, 3, 5, 6]
+        else:
+            assert sorted(learned) == list(range(7))
+            assert learned[4] == 10.0
+        runs[pruned] = _classes(study)
+        assert len(set(runs[pruned])) == 7  # the pruned class was not proposed again
+    assert runs["exclude"][:5] == runs["last_value"][:5]
+    assert runs["exclude"][5] != runs["last_value"][5]
 
 
 def test_nan_objective_becomes_a_fail_trial_and_the_study_goes_on() -> None:
@@ -110,6 +207,9 @@ def test_minimize_direction_is_respected() -> None:
     )
     study.optimize(lambda t: bench.regret(SPACE.suggest(t)), n_trials=20)
     assert study.best_value < 1.0
+    # The model minimizes: its trials' mean regret is below the random start's.
+    regrets = np.array([t.value for t in study.trials], dtype=float)
+    assert np.mean(regrets[10:]) < np.mean(regrets[:5])
 
 
 def test_enqueued_trial_is_evaluated_as_given() -> None:
@@ -169,13 +269,58 @@ def test_two_processes_on_one_sqlite_study_never_share_a_class(tmp_path: Path) -
     assert len(classes) == len(set(classes)) == 16
 
 
+class _RacingSampler(BONASSampler):
+    """Worker B of a race: having read the study and chosen its cell, it lets worker A run its
+    whole ``ask`` before it writes its proposal, as two workers that read the study at the same
+    moment do."""
+
+    def __init__(self, space: NB201Space, *, rival: optuna.Study, **options: Any) -> None:
+        super().__init__(space, **options)
+        self.rival: optuna.Study | None = rival
+        self.choices: list[Any] = []
+        self.rival_cell: Any = None
+
+    def propose(self, state: Any, rng: np.random.Generator, trial: Any) -> Any:
+        arch = super().propose(state, rng, trial)
+        self.choices.append(arch)
+        if self.rival is not None:
+            rival, self.rival = self.rival, None
+            self.rival_cell = SPACE.suggest(rival.ask())
+        return arch
+
+
+def test_two_workers_that_choose_at_once_do_not_take_the_same_class(tmp_path: Path) -> None:
+    """The reservation, with the race made to happen: B and A read the same trials and choose
+    the same cell; A writes it first, so B's read after its own write finds A holding the
+    class, and B proposes another."""
+    bench = NB201Benchmark("cifar10")
+    storage = f"sqlite:///{tmp_path / 'race.db'}"
+    optuna.create_study(study_name="race", storage=storage, direction="maximize")
+    options: dict[str, Any] = {"seed": 0, "n_startup_trials": 5, "warm_start": None}
+    a = optuna.load_study(
+        study_name="race", storage=storage, sampler=BONASSampler(SPACE, **options)
+    )
+    a.optimize(bench.objective, n_trials=5)
+    racing = _RacingSampler(SPACE, rival=a, **options)
+    b = optuna.load_study(study_name="race", storage=storage, sampler=racing)
+    cell_b = SPACE.suggest(b.ask())
+    first_choice = racing.choices[0]
+    assert racing.rival_cell == first_choice  # the race happened: both chose one cell
+    assert SPACE.canonical(cell_b) != SPACE.canonical(first_choice)
+    assert len(racing.choices) == 2  # B yielded once and chose again
+    running = [t for t in b.trials if t.state == optuna.trial.TrialState.RUNNING]
+    assert len({SPACE.canonical(SPACE.from_params(t.params)) for t in running}) == 2
+
+
 class KNNSurrogate(Surrogate):
-    """A 20-line plug-in: mean and spread of the k nearest training targets."""
+    """A 20-line plug-in: mean and spread of the k nearest training targets; counts its fits."""
 
     def __init__(self, *, k: int = 5) -> None:
         self.k = k
+        self.fitted_on: list[int] = []
 
     def fit(self, X: np.ndarray, y: np.ndarray) -> KNNSurrogate:
+        self.fitted_on.append(len(y))
         self.X_, self.y_ = np.asarray(X, float), np.asarray(y, float)
         self.n_features_in_ = self.X_.shape[1]
         return self
@@ -187,24 +332,44 @@ class KNNSurrogate(Surrogate):
         return near.mean(1), near.std(1) + 0.1 * np.sqrt(d.min(1) + 1.0)
 
 
-def test_a_plug_in_surrogate_runs_a_study() -> None:
+def test_a_plug_in_surrogate_registered_by_name_drives_the_model_based_trials() -> None:
+    """The sampler builds the registered class and fits it once per model-based trial, on
+    every trial finished by then."""
     register("knn_test", KNNSurrogate)
     bench = NB201Benchmark("cifar10")
-    study = _study(BONASSampler(SPACE, surrogate="knn_test", seed=0, n_startup_trials=5))
+    sampler = BONASSampler(SPACE, surrogate="knn_test", seed=0, n_startup_trials=5)
+    study = _study(sampler)
     study.optimize(bench.objective, n_trials=20)
     assert len(set(_classes(study))) == 20
+    model = sampler._surrogate
+    assert isinstance(model, KNNSurrogate)
+    assert model.fitted_on == list(range(5, 20))
     assert max(t.value for t in study.trials) > 88.0
 
 
-@pytest.mark.parametrize("surrogate", ["ensemble"])
-def test_other_surrogates_and_acquisitions(surrogate: str) -> None:
+def test_the_acquisition_option_chooses_the_model_based_trials() -> None:
+    """On the ensemble, from the same random start, UCB and Thompson sampling propose other
+    model-based trials than log-EI; noisy log-EI runs too (distinct classes)."""
     bench = NB201Benchmark("cifar10")
-    for acq in ("ucb", "thompson", "noisy_logei"):
+    runs = {}
+    for acq in ("logei", "ucb", "thompson", "noisy_logei"):
         study = _study(
-            BONASSampler(SPACE, surrogate=surrogate, acquisition=acq, seed=0, n_startup_trials=4)
+            BONASSampler(
+                SPACE,
+                surrogate="ensemble",
+                acquisition=acq,
+                seed=0,
+                n_startup_trials=4,
+                warm_start=None,  # no prior on log-EI either: only the acquisition differs
+            )
         )
         study.optimize(bench.objective, n_trials=8)
-        assert len(set(_classes(study))) == 8
+        runs[acq] = _classes(study)
+        assert len(set(runs[acq])) == 8
+        assert runs[acq][:4] == runs["logei"][:4]
+    assert runs["ucb"][4:] != runs["logei"][4:]
+    assert runs["thompson"][4:] != runs["logei"][4:]
+    assert runs["thompson"][4:] != runs["ucb"][4:]
 
 
 def test_nb101_cell_space_proposes_valid_distinct_cells() -> None:
@@ -540,6 +705,39 @@ def test_a_prior_that_the_data_contradict_is_ignored() -> None:
     trials are those of ``prior_weight=0``."""
     contrary = _nb201_run(warm_start=WarmStart(_oracle(-1.0), n_cells=0, prior_weight=1000.0))
     assert contrary == _nb201_run(warm_start=WarmStart(_oracle(-1.0), n_cells=0, prior_weight=0))
+
+
+def test_the_prior_weight_fades_with_the_model_based_trials(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """πBO's 1/n: the n-th model-based trial's acquisition gets the prior with the exponent
+    ``prior_weight × ρ / n``, ρ the proxy's Spearman correlation with the values seen."""
+    from scipy.stats import spearmanr
+
+    from bonas.acquisition import prior
+
+    weights: list[float] = []
+
+    class _Recorded(prior.PriorGuided):
+        def __init__(self, *args: Any, weight: float, **kwargs: Any) -> None:
+            weights.append(weight)
+            super().__init__(*args, weight=weight, **kwargs)
+
+    monkeypatch.setattr(prior, "PriorGuided", _Recorded)
+    bench = NB201Benchmark("cifar10")
+    proxy = _oracle(1.0)
+    sampler = BONASSampler(
+        SPACE, seed=0, n_startup_trials=5, warm_start=WarmStart(proxy, n_cells=0, prior_weight=4.0)
+    )
+    study = _study(sampler)
+    study.optimize(bench.objective, n_trials=9)
+    expected = []
+    for n in range(5, 9):
+        cells = [SPACE.from_params(t.params) for t in study.trials[:n]]
+        rho = float(spearmanr(proxy(cells), [t.value for t in study.trials[:n]])[0])
+        expected.append(4.0 * rho / (n - 5 + 1))
+    assert weights == pytest.approx(expected, rel=1e-12)
+    assert weights[0] > 3.0  # the proxy agrees with the data, so the prior is on
 
 
 def test_the_prior_scores_mutation_candidates_on_a_space_that_cannot_be_listed() -> None:

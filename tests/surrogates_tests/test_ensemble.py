@@ -97,9 +97,23 @@ def test_learns_a_linear_target_with_mae_and_minibatches() -> None:
     assert np.corrcoef(model.predict(X_big[80:]), f_big[80:])[0, 1] > 0.9
 
 
-def test_linear_members_without_hidden_layers() -> None:
-    model = _fast(hidden=(), seed=0).fit(X, Y)
-    assert model.predict_members(XQ).shape == (5, 9)
+def _interaction(model: EnsembleSurrogate) -> np.ndarray:
+    """Per member, f(x + e0 + e1) - f(x + e0) - f(x + e1) + f(x): zero for an affine f."""
+    x = np.zeros((4, X.shape[1]))
+    x[[1, 3], 0] = 1.0
+    x[[2, 3], 1] = 1.0
+    f = model.predict_members(x)
+    return f[:, 3] - f[:, 1] - f[:, 2] + f[:, 0]
+
+
+def test_members_without_hidden_layers_are_linear() -> None:
+    """``hidden=()``: each member is an affine map of the features (no interactions); the
+    default MLP members are not."""
+    linear = _fast(hidden=(), seed=0).fit(X, Y)
+    assert linear.predict_members(XQ).shape == (5, 9)
+    np.testing.assert_allclose(_interaction(linear), 0.0, atol=1e-4 * Y.std())
+    mlp = _fast(seed=0).fit(X, Y)
+    assert np.abs(_interaction(mlp)).max() > 1e-2 * Y.std()
 
 
 @pytest.mark.parametrize("shared", [True, False], ids=["shared-inputs", "bootstrap-inputs"])

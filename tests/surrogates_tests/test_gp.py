@@ -52,9 +52,24 @@ def test_invalid_options_are_refused_at_fit(options: dict[str, object], match: s
         GPSurrogate(**options).fit(X, y)  # type: ignore[arg-type]
 
 
-def test_refit_every_accepts_a_numpy_int() -> None:
-    gp = GPSurrogate(refit_every=np.int64(2)).fit(np.eye(3), np.arange(3.0))  # type: ignore[arg-type]
-    assert gp.n_fits_ == 1
+def _hyperparameters(gp: GPSurrogate) -> dict[str, np.ndarray]:
+    return {k: v.numpy().copy() for k, v in gp.model_.state_dict().items() if "raw" in k}
+
+
+def test_refit_every_re_optimizes_on_every_kth_fit_only() -> None:
+    """``refit_every=2`` (a numpy int is accepted): the 2nd fit keeps the hyperparameters of
+    the 1st on the new data, the 3rd optimizes them again."""
+    rng = np.random.default_rng(0)
+    X = rng.uniform(size=(24, 3))
+    y = np.sin(4 * X).sum(axis=1)
+    gp = GPSurrogate(kernel="rbf", refit_every=np.int64(2))  # type: ignore[arg-type]
+    first = _hyperparameters(gp.fit(X[:8], y[:8]))
+    second = _hyperparameters(gp.fit(X[:16], y[:16]))
+    third = _hyperparameters(gp.fit(X, y))
+    assert gp.n_fits_ == 3
+    assert gp.model_.train_inputs[0].shape[0] == 24
+    assert all(np.array_equal(first[k], second[k]) for k in first)
+    assert any(not np.allclose(second[k], third[k]) for k in second)
 
 
 def test_a_covariance_that_stays_indefinite_is_a_fit_error() -> None:
