@@ -5,7 +5,7 @@ from collections.abc import Callable, Sequence
 import networkx as nx
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from bonas.encodings import AdjacencyEncoder
@@ -61,7 +61,6 @@ def test_names_fall_back_to_node_numbers() -> None:
     assert AdjacencyEncoder(spec).feature_names() == ["node1=a", "node1=b", "node2=a", "node2=b"]
 
 
-@settings(deadline=None)
 @given(key=st.text(alphabet="01234", min_size=6, max_size=6))
 def test_one_hot_per_edge(key: str) -> None:
     X = AdjacencyEncoder(SPEC).encode([SPACE.to_graph(SPACE.from_key(key))])

@@ -46,7 +46,7 @@ NB201_ENCODERS = _encoders(SPEC, FIT_SAMPLE)
 keys = st.text(alphabet="01234", min_size=6, max_size=6)
 
 
-@settings(deadline=None, max_examples=50)
+@settings(max_examples=50)
 @given(batch=st.lists(keys, min_size=0, max_size=8))
 def test_fixed_width_on_random_nb201_cells(batch: list[str]) -> None:
     graphs = [SPACE.to_graph(SPACE.from_key(k)) for k in batch]
@@ -149,7 +149,7 @@ def dags(draw: st.DrawFn) -> nx.DiGraph:
     return graph
 
 
-@settings(deadline=None, max_examples=60)
+@settings(max_examples=60)
 @given(graphs=st.lists(dags(), min_size=1, max_size=5))
 def test_fixed_width_on_random_dags(graphs: list[nx.DiGraph]) -> None:
     for enc in _encoders(NB101_SPEC, graphs).values():

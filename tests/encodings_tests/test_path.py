@@ -5,7 +5,7 @@ from collections.abc import Callable, Sequence
 import networkx as nx
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from bonas.encodings import PathEncoder, TruncatedPathEncoder
@@ -89,7 +89,6 @@ def test_feature_index_formula(drop_zero: bool) -> None:
         assert j == sum(a**length for length in range(1, len(ops))) + code
 
 
-@settings(deadline=None)
 @given(key=keys, drop_zero=st.booleans())
 def test_matches_networkx_paths(key: str, drop_zero: bool) -> None:
     graph = SPACE.to_graph(SPACE.from_key(key))
@@ -113,7 +112,6 @@ def dead_positions(key: str) -> list[int]:
     ]
 
 
-@settings(deadline=None)
 @given(key=keys, data=st.data())
 def test_drop_zero_ignores_dead_edges(key: str, data: st.DataObject) -> None:
     if not dead_positions(key):
@@ -147,7 +145,6 @@ def test_same_features_as_naszilla(all_graphs: list[nx.DiGraph]) -> None:
     np.testing.assert_array_equal(X, reference[:, ours_to_naszilla])
 
 
-@settings(deadline=None)
 @given(key=keys, drop_zero=st.booleans())
 def test_general_path_code_agrees_with_the_fixed_edge_code(key: str, drop_zero: bool) -> None:
     general = GraphSpec(ops=NB201_OPS, max_nodes=8, max_path_length=3, zero_op="none")

@@ -217,7 +217,7 @@ def test_neighbors_respect_the_pruned_edge_budget() -> None:
     assert all(NB101.validate(c) is c and c.n_edges <= 9 for c in nbrs)
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=40)
 @given(nb101_cells())
 def test_neighbors_are_valid_pruned_and_never_isomorphic_to_the_cell(cell: Cell) -> None:
     key = NB101.canonical(cell)
@@ -232,7 +232,7 @@ def test_neighbors_are_valid_pruned_and_never_isomorphic_to_the_cell(cell: Cell)
 
 
 # -- the canonical form -------------------------------------------------------------------
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=60)
 @given(nb101_cells(), st.data())
 def test_canonical_is_invariant_under_relabelling_intermediate_nodes(
     cell: Cell, data: st.DataObject
@@ -400,7 +400,7 @@ def test_sample_rejects_a_bad_n_and_a_space_it_cannot_fill() -> None:
 
 
 # -- round trips --------------------------------------------------------------------------
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=60)
 @given(nb101_cells())
 def test_params_and_text_round_trip(cell: Cell) -> None:
     assert NB101.from_params(NB101.to_params(cell)) == cell
@@ -408,7 +408,7 @@ def test_params_and_text_round_trip(cell: Cell) -> None:
     assert NB101.canonical(NB101.prune(cell)) == NB101.canonical(cell)
 
 
-@settings(max_examples=80, deadline=None)
+@settings(max_examples=80)
 @given(nb101_params())
 def test_valid_params_round_trip_through_cells(params: dict[str, object]) -> None:
     try:
