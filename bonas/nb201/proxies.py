@@ -184,24 +184,18 @@ def synflow_table(**options: Any) -> dict[str, float]:
     Computed once per machine and kept in ``$BONAS_CACHE_DIR``
     (default ``~/.cache/bonas``), one file per set of ``options`` (those of :func:`synflow`),
     torch version and version of this code; read from there afterwards, and kept in memory
-    for the process. A cache that cannot be written is only logged.
+    for the process. A cache file that cannot be read or does not fit is logged as a warning
+    and replaced; a cache that cannot be written is only logged.
     """
     from bonas.spaces.pool import class_pool
 
     space = NB201Space()
     pool = class_pool(space)
     keys = list(pool.index)  # class ids are 0.. in this order
-    tag = "-".join(f"{k}{v}" for k, v in sorted(options.items()))
-    version = torch.__version__.split("+")[0]
-    name = f"nb201-synflow-v{_CACHE_FORMAT}-{tag or 'default'}-torch{version}.npy"
-    path = _cache_dir() / name
-    try:
-        scores = np.load(path)
-        if scores.shape == (len(keys),) and np.all(np.isfinite(scores)):
-            return dict(zip(keys, scores.tolist(), strict=True))
-        _logger.warning("Ignoring the synflow cache %s: it does not fit NB201's classes.", path)
-    except (OSError, ValueError):
-        pass
+    path = _cache_path(options)
+    scores = _read_cache(path, len(keys))
+    if scores is not None:
+        return dict(zip(keys, scores.tolist(), strict=True))
     _logger.info("Scoring NB201's %d classes with synflow (once; cached in %s).", len(keys), path)
     scores = synflow(list(pool.representatives), **options)
     try:
@@ -248,3 +242,38 @@ class SynflowProxy(Proxy):
 
 def _cache_dir() -> Path:
     return Path(os.environ.get(CACHE_ENV) or Path.home() / ".cache" / "bonas")
+
+
+def _cache_path(options: dict[str, Any]) -> Path:
+    """The file :func:`synflow_table` keeps its scores for ``options`` in."""
+    tag = "-".join(f"{k}{v}" for k, v in sorted(options.items()))
+    version = torch.__version__.split("+")[0]
+    return _cache_dir() / f"nb201-synflow-v{_CACHE_FORMAT}-{tag or 'default'}-torch{version}.npy"
+
+
+def _read_cache(path: Path, n: int) -> np.ndarray | None:
+    """The ``n`` scores cached in ``path``; ``None`` (after a warning, unless there is no such
+    file yet) when they cannot be read or do not fit."""
+    try:
+        scores = np.load(path)  # allow_pickle=False: never runs code from the file
+    except FileNotFoundError:
+        return None  # the first run on this machine
+    except (OSError, ValueError, EOFError) as exc:
+        _logger.warning(
+            "Could not read the synflow cache %s (%s: %s); the scores are recomputed and the "
+            "file replaced.",
+            path,
+            type(exc).__name__,
+            exc,
+        )
+        return None
+    fits = isinstance(scores, np.ndarray) and scores.shape == (n,)
+    if fits and np.issubdtype(scores.dtype, np.floating) and np.all(np.isfinite(scores)):
+        return scores
+    _logger.warning(
+        "Ignoring the synflow cache %s: it does not fit NB201's %d classes; the scores are "
+        "recomputed and the file replaced.",
+        path,
+        n,
+    )
+    return None

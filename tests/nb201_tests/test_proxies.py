@@ -127,5 +127,47 @@ def test_a_cache_that_does_not_fit_is_recomputed(
     synflow_table.cache_clear()
 
 
+@pytest.mark.parametrize(
+    ("content", "error"),
+    [
+        (b"", "EOFError"),  # e.g. a disk that filled up
+        (b"not an array\n" * 8, "ValueError"),
+        (b"\x93NUMPY\x01\x00v\x00{'descr'", "ValueError"),  # a header cut short
+    ],
+    ids=["empty", "not-npy", "cut-short"],
+)
+def test_an_unreadable_cache_file_is_a_warning_and_is_recomputed(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+    content: bytes,
+    error: str,
+) -> None:
+    monkeypatch.setenv(proxies.CACHE_ENV, str(tmp_path))
+    synflow_table.cache_clear()
+    cached = proxies._cache_path(SMALL)
+    assert cached.parent == tmp_path
+    cached.write_bytes(content)
+    with caplog.at_level("WARNING", logger="bonas.nb201.proxies"):
+        table = synflow_table(**SMALL)
+    synflow_table.cache_clear()
+    assert len(table) == 6466
+    [record] = [r for r in caplog.records if r.levelname == "WARNING"]
+    message = record.getMessage()
+    assert str(cached) in message
+    assert error in message
+    assert "recomputed" in message
+    assert np.load(cached).shape == (6466,)  # replaced by the scores
+
+
+def test_no_cache_file_yet_is_no_warning(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setenv(proxies.CACHE_ENV, str(tmp_path))
+    with caplog.at_level("WARNING", logger="bonas.nb201.proxies"):
+        assert proxies._read_cache(proxies._cache_path(SMALL), 6466) is None
+    assert not caplog.records
+
+
 def _must_not_run(*args: object, **kwargs: object) -> np.ndarray:
     raise AssertionError("synflow was recomputed instead of read from the cache")
