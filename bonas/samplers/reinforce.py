@@ -151,16 +151,31 @@ class REINFORCESampler(SpaceSampler):
     def _records_of(self, state: SearchState) -> list[_Record]:
         records: list[_Record] = []
         for arch, value, number in zip(state.archs, state.values, state.numbers, strict=True):
-            params = self.space.to_params(arch)
-            try:
-                action = tuple(
-                    lookup[params[name]]
-                    for name, lookup in zip(self._names, self._lookup, strict=True)
-                )
-            except (KeyError, TypeError):
-                continue  # not a cell the policy could draw: nothing to learn
-            records.append((number, action, value))
+            action = self._action_of(number, self.space.to_params(arch))
+            if action is not None:
+                records.append((number, action, value))
         return records
+
+    def _action_of(self, number: int, params: dict[str, Any]) -> tuple[int, ...] | None:
+        """The policy's choice indices for trial ``number``'s ``params``; ``None`` (logged once
+        per trial) when the policy could not have drawn them, and so does not learn from them."""
+        action = []
+        for name, lookup in zip(self._names, self._lookup, strict=True):
+            if name not in params:
+                why = f"it has no parameter {name!r}"
+            else:
+                try:
+                    action.append(lookup[params[name]])
+                    continue
+                except (KeyError, TypeError):  # TypeError: a value that cannot be hashed
+                    why = f"its {name!r} is {params[name]!r}, not one of the policy's choices"
+            self._warn_once(
+                f"unmapped:{number}",
+                f"REINFORCESampler cannot map trial {number}'s cell to its policy ({why}); "
+                "the policy does not learn from that trial.",
+            )
+            return None
+        return tuple(action)
 
     def _policy(self, state: SearchState) -> _PolicyState:
         """Replay the updates of ``state``'s completed trials, reusing the cached prefix."""

@@ -3,15 +3,18 @@ follows the reward, local search climbs to the best neighbour and restarts at a 
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import optuna
 import pytest
+from optuna.distributions import BaseDistribution, CategoricalDistribution
 
 from bonas import NB201Benchmark, NB201Space
 from bonas.samplers import EvolutionSampler, LocalSearchSampler, REINFORCESampler
 from bonas.samplers.evolution import PARENT_ATTR
 from bonas.samplers.local_search import LOCAL_SEARCH_ATTR
+from bonas.spaces.nb201 import NB201_OPS
 
 optuna.logging.set_verbosity(optuna.logging.WARNING)
 SPACE = NB201Space()
@@ -97,6 +100,51 @@ def test_reinforce_policy_is_replayed_from_the_trials() -> None:
     uniform = REINFORCESampler(SPACE).policy_probabilities(optuna.create_study())
     assert after != uniform
     assert uniform["edge_3_2"] == {op: pytest.approx(0.2) for op in uniform["edge_3_2"]}
+
+
+class _NoNoneOnTheFirstEdge(NB201Space):
+    """NB201 whose first edge offers no ``none`` to the policy (its cells parse as NB201's)."""
+
+    def distributions(self) -> dict[str, BaseDistribution]:
+        dists = super().distributions()
+        dists["edge_1_0"] = CategoricalDistribution([op for op in NB201_OPS if op != "none"])
+        return dists
+
+
+def _study_of(cells: list[tuple[str, float]]) -> optuna.Study:
+    """A study of finished NB201 trials (as another search on all of NB201 left them)."""
+    study = _study(optuna.samplers.RandomSampler(seed=0))
+    for key, value in cells:
+        params = SPACE.to_params(SPACE.from_key(key))
+        trial = optuna.trial.create_trial(
+            params=params, distributions=SPACE.distributions(), value=value
+        )
+        study.add_trial(trial)
+    return study
+
+
+def test_reinforce_warns_once_about_a_trial_its_policy_cannot_draw(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    space = _NoNoneOnTheFirstEdge()
+    # Trial 1 has none on edge_1_0 (key digit 0): a cell the policy has no choice for.
+    study = _study_of([("333132", 1.0), ("033132", 0.5), ("111111", 0.2)])
+    sampler = REINFORCESampler(space, learning_rate=0.05, seed=0)
+    with caplog.at_level(logging.WARNING, logger="bonas.samplers.reinforce"):
+        probs = sampler.policy_probabilities(study)
+        assert sampler.policy_probabilities(study) == probs  # replayed: no second warning
+    [record] = caplog.records
+    assert record.levelno == logging.WARNING
+    message = record.getMessage()
+    assert "trial 1's cell" in message
+    assert "'edge_1_0' is 'none'" in message
+    assert "does not learn from that trial" in message
+    # The policy is that of the other two trials, which it did learn from.
+    learned = REINFORCESampler(space, learning_rate=0.05, seed=0).policy_probabilities(
+        _study_of([("333132", 1.0), ("111111", 0.2)])
+    )
+    assert probs == learned
+    assert probs != REINFORCESampler(space).policy_probabilities(_study_of([]))
 
 
 # -- local search ------------------------------------------------------------------------------
