@@ -4,9 +4,10 @@ figure and ``summary.json``, and the summary (or one JSON object) on stdout."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -20,7 +21,14 @@ if TYPE_CHECKING:
 
     from bonas.cli.benchmark import SearchBenchmark
 
-__all__ = ["DEFAULT_OUT", "out_dir", "output_options", "prepare_out", "write_outputs"]
+__all__ = [
+    "DEFAULT_OUT",
+    "out_dir",
+    "output_folder",
+    "output_options",
+    "prepare_out",
+    "write_outputs",
+]
 
 #: The folder that holds one folder of files per study when ``--out`` is not given.
 DEFAULT_OUT = "bonas-out"
@@ -64,6 +72,32 @@ def prepare_out(out: Path) -> None:
             f"cannot write to the output folder {str(out)!r} ({err.strerror or err}); pass "
             "--out a folder you can write to"
         ) from None
+
+
+@contextlib.contextmanager
+def output_folder(out: Path) -> Iterator[Path]:
+    """``out``, made ready by :func:`prepare_out`, for the block; if the block raises, the
+    folders this call created are removed again where they are still empty.
+
+    So a run that fails before it writes anything (a storage that does not open, a missing
+    table) leaves no empty ``bonas-out/<study>/`` behind; a folder that was there before, or
+    that holds a file (``bonas.log``), is kept.
+    """
+    created: list[Path] = []
+    folder = out.absolute()
+    while not folder.exists() and folder != folder.parent:
+        created.append(folder)  # deepest first
+        folder = folder.parent
+    try:
+        prepare_out(out)
+        yield out
+    except BaseException:
+        for folder in created:
+            try:
+                folder.rmdir()  # only an empty folder
+            except OSError:
+                break  # it holds something now: keep it and the folders above it
+        raise
 
 
 def write_outputs(

@@ -22,7 +22,7 @@ from bonas.cli.base import EXIT_INTERRUPTED, Command, int_at_least, to_stderr
 from bonas.cli.benchmark import SearchBenchmark, spec_command
 from bonas.cli.digits import DigitsSearch
 from bonas.cli.nb201 import NB201Search
-from bonas.cli.output import out_dir, output_options, prepare_out, write_outputs
+from bonas.cli.output import out_dir, output_folder, output_options, write_outputs
 from bonas.cli.samplers import SAMPLERS
 from bonas.cli.session import Session, graceful_sigint, routed_logs, stop_cleanly
 from bonas.cli.storage import (
@@ -100,9 +100,10 @@ class SearchCommand(Command):
             )
         study_name = args.study_name or benchmark.default_study_name(args)
         out = out_dir(args.out, study_name)
-        prepare_out(out)
         session = Session(secrets=storage.secrets, terminal=not args.worker)
-        with routed_logs(out / "bonas.log", session):
+        # A run that fails before writing anything (the storage does not open) leaves no
+        # empty output folder behind.
+        with output_folder(out), routed_logs(out / "bonas.log", session):
             objective = benchmark.objective(args)  # a missing table or device: no study yet
             study = open_study(storage, study_name, heartbeat=args.heartbeat)
             spec = {"command": benchmark.name, **benchmark.spec(args)}

@@ -41,6 +41,39 @@ def test_an_unreachable_postgresql_server_is_one_line_without_the_password(
     assert "PostgreSQL server is running" in line
 
 
+@pytest.mark.parametrize(
+    ("storage", "words"),
+    [
+        ("postgresql://nobody@127.0.0.1:1/x", ["--storage", "PostgreSQL server is running"]),
+        ("sqlite:///no/such/folder/x.db", ["--storage", "does not exist"]),
+        ("nosuchdialect://x", ["--storage", "sqlite:///bonas.db"]),
+    ],
+    ids=["postgresql-down", "sqlite-no-folder", "unknown-dialect"],
+)
+def test_a_storage_that_does_not_open_leaves_no_output_folder(
+    tmp_path: Path, storage: str, words: list[str]
+) -> None:
+    check_usage_error(run(*search("--storage", storage, trials=2), cwd=tmp_path), *words)
+    assert list(tmp_path.iterdir()) == []  # no empty bonas-out/<study>/
+
+
+def test_a_failed_run_keeps_the_output_folders_that_were_there(tmp_path: Path) -> None:
+    (tmp_path / "bonas-out").mkdir()
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    bad = "sqlite:///no/such/folder/x.db"
+    check_usage_error(run(*search("--storage", bad, trials=2), cwd=tmp_path), "--storage")
+    check_usage_error(
+        run(*search("--storage", bad, "--out", "mine", trials=2), cwd=tmp_path), "--storage"
+    )
+    check_usage_error(
+        run(*search("--storage", bad, "--out", "new/deeper", trials=2), cwd=tmp_path), "--storage"
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bonas-out", "mine"]  # no new/
+    assert list((tmp_path / "bonas-out").iterdir()) == []  # the study's folder went again
+    assert list(mine.iterdir()) == []
+
+
 @contextlib.contextmanager
 def _locked(db: Path) -> Iterator[None]:
     con = sqlite3.connect(db, isolation_level=None)
