@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import sys
 import time
 from collections.abc import Callable
@@ -526,10 +525,11 @@ def cmd_report(ns: argparse.Namespace) -> None:
     lines = [
         "# NB201: search strategies side by side",
         "",
-        f"Made by `python benchmarks/nb201_search.py run … && python benchmarks/nb201_search.py "
-        f"report` (this report on {platform.processor() or platform.machine()}, "
-        f"{os.cpu_count()} cores), one thread per run. Seconds per suggestion were measured "
-        "when each run was made and depend on how loaded its machine was then.",
+        "Made by `python benchmarks/nb201_search.py run … && python benchmarks/nb201_search.py "
+        "report`, one thread per run. "
+        + _records.describe_machine([r.get("machine") for g in groups.values() for r in g])
+        + " Seconds per suggestion were measured when each run was made and depend on how "
+        "loaded its machine was then.",
         "",
         "Incumbent = mean validation accuracy (over training seeds) of the best cell found so "
         "far, averaged over runs (± standard error); in noisy mode the searcher sees one "
