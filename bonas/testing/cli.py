@@ -19,7 +19,18 @@ from pathlib import Path
 
 import bonas
 
-__all__ = ["bonas_command", "bonas_env", "check_ok", "check_usage_error", "run_bonas"]
+__all__ = [
+    "COMMAND_TIMEOUT_S",
+    "bonas_command",
+    "bonas_env",
+    "check_ok",
+    "check_usage_error",
+    "run_bonas",
+]
+
+#: How long :func:`run_bonas` lets a command run by default: an upper bound for a command that
+#: hangs, generous enough that a slow or loaded machine is never a failure.
+COMMAND_TIMEOUT_S = 600.0
 
 _SOURCE_ROOT = Path(bonas.__file__).resolve().parents[1]
 
@@ -43,11 +54,15 @@ def bonas_env(*, drop: Iterable[str] = ()) -> dict[str, str]:
 def run_bonas(
     *args: str,
     cwd: str | Path,
-    timeout: float = 120,
+    timeout: float = COMMAND_TIMEOUT_S,
     env: dict[str, str] | None = None,
     preexec_fn: Callable[[], object] | None = None,
 ) -> subprocess.CompletedProcess[str]:
-    """Run ``bonas ARGS`` in ``cwd`` and capture its output as text."""
+    """Run ``bonas ARGS`` in ``cwd`` and capture its output as text.
+
+    Raises:
+        subprocess.TimeoutExpired: if it runs longer than ``timeout`` seconds.
+    """
     return subprocess.run(
         bonas_command(*args),
         cwd=cwd,

@@ -18,14 +18,16 @@ import pytest
 import torch
 from optuna.trial import TrialState
 
-from bonas.testing.cli import bonas_env, check_ok, check_usage_error, run_bonas
+from bonas.testing.cli import COMMAND_TIMEOUT_S, bonas_env, check_ok, check_usage_error, run_bonas
 
 
 def _env() -> dict[str, str]:
     return bonas_env()
 
 
-def run(*args: str, cwd: Path, timeout: float = 240) -> subprocess.CompletedProcess[str]:
+def run(
+    *args: str, cwd: Path, timeout: float = COMMAND_TIMEOUT_S
+) -> subprocess.CompletedProcess[str]:
     return run_bonas(*args, cwd=cwd, timeout=timeout, env=_env())
 
 

@@ -16,12 +16,14 @@ from typing import Any
 import optuna
 import pytest
 
-from bonas.testing.cli import check_ok, check_usage_error, run_bonas
+from bonas.testing.cli import COMMAND_TIMEOUT_S, check_ok, check_usage_error, run_bonas
 
 NB201_CELLS = 15625
 
 
-def run(*args: str, cwd: Path, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+def run(
+    *args: str, cwd: Path, timeout: float = COMMAND_TIMEOUT_S
+) -> subprocess.CompletedProcess[str]:
     return run_bonas(*args, cwd=cwd, timeout=timeout)
 
 
@@ -101,7 +103,7 @@ def test_search_starts_from_synflows_top(tmp_path: Path) -> None:
     from bonas import NB201Space
     from bonas.nb201.proxies import synflow_table
 
-    ok(run(*search(tmp_path, trials=6, sampler="bonas"), cwd=tmp_path, timeout=300))
+    ok(run(*search(tmp_path, trials=6, sampler="bonas"), cwd=tmp_path))
     study = load(f"sqlite:///{tmp_path / 'bonas.db'}", "nb201-cifar10-mean-bonas-seed0")
     space = NB201Space()
     classes = [space.canonical(space.from_params(t.params)) for t in study.trials]

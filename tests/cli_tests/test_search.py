@@ -17,7 +17,14 @@ from typing import Any
 import optuna
 
 from bonas.guard import FAIL_REASON_ATTR
-from bonas.testing.cli import bonas_command, bonas_env, check_ok, check_usage_error, run_bonas
+from bonas.testing.cli import (
+    COMMAND_TIMEOUT_S,
+    bonas_command,
+    bonas_env,
+    check_ok,
+    check_usage_error,
+    run_bonas,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 SECRET = "bonas-Test-s3cret"
@@ -33,7 +40,9 @@ def _default_sigint() -> None:  # pragma: no cover - runs in the child
     signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
-def run(*args: str, cwd: Path, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+def run(
+    *args: str, cwd: Path, timeout: float = COMMAND_TIMEOUT_S
+) -> subprocess.CompletedProcess[str]:
     return run_bonas(*args, cwd=cwd, timeout=timeout, env=_env(), preexec_fn=_default_sigint)
 
 
@@ -84,13 +93,14 @@ def test_ctrl_c_stops_cleanly_and_says_how_to_resume(tmp_path: Path) -> None:
         preexec_fn=_default_sigint,
     )
     try:
-        deadline = time.monotonic() + 60
+        # Waits for what it needs, up to a bound no loaded machine reaches (not a fixed sleep).
+        deadline = time.monotonic() + COMMAND_TIMEOUT_S
         while _complete_trials(db) < 2:
             assert proc.poll() is None, proc.communicate()[1]
-            assert time.monotonic() < deadline, "no trial finished within 60 s"
+            assert time.monotonic() < deadline, f"no trial finished in {COMMAND_TIMEOUT_S:.0f} s"
             time.sleep(0.2)
         proc.send_signal(signal.SIGINT)
-        stdout, stderr = proc.communicate(timeout=60)
+        stdout, stderr = proc.communicate(timeout=COMMAND_TIMEOUT_S)
     finally:
         if proc.poll() is None:
             proc.kill()
@@ -114,7 +124,7 @@ def test_ctrl_c_stops_cleanly_and_says_how_to_resume(tmp_path: Path) -> None:
     # The same command with a total already reached only reports.
     command[command.index("--trials") + 1] = "2"
     resumed = subprocess.run(
-        command, cwd=REPO, env=_env(), capture_output=True, text=True, timeout=120
+        command, cwd=REPO, env=_env(), capture_output=True, text=True, timeout=COMMAND_TIMEOUT_S
     )
     assert resumed.returncode == 0, resumed.stderr
     assert "nothing to run" in resumed.stderr
@@ -142,7 +152,7 @@ def test_progress_bar_is_drawn_on_a_terminal(tmp_path: Path) -> None:
             env=_env(),
             stdout=subprocess.PIPE,
             stderr=follower,
-            timeout=120,
+            timeout=COMMAND_TIMEOUT_S,
         )
         os.close(follower)
         follower = -1

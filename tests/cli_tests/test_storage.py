@@ -14,12 +14,14 @@ import optuna
 import pytest
 
 from bonas.cli.storage import Redactor, mask_passwords, parse_storage
-from bonas.testing.cli import bonas_env, check_ok, check_usage_error, run_bonas
+from bonas.testing.cli import COMMAND_TIMEOUT_S, bonas_env, check_ok, check_usage_error, run_bonas
 
 SECRET = "bonas-Test-s3cret"
 
 
-def run(*args: str, cwd: Path, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+def run(
+    *args: str, cwd: Path, timeout: float = COMMAND_TIMEOUT_S
+) -> subprocess.CompletedProcess[str]:
     return run_bonas(*args, cwd=cwd, timeout=timeout, env=bonas_env(drop=("BONAS_STORAGE",)))
 
 

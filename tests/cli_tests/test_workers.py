@@ -18,7 +18,7 @@ import pytest
 from optuna.trial import TrialState
 
 from bonas.cli.storage import open_storage, parse_storage
-from bonas.testing.cli import bonas_env, check_ok, run_bonas
+from bonas.testing.cli import COMMAND_TIMEOUT_S, bonas_env, check_ok, run_bonas
 
 optuna.logging.set_verbosity(optuna.logging.WARNING)
 SECRET = "bonas-Test-s3cret"
@@ -28,7 +28,9 @@ def _env() -> dict[str, str]:
     return bonas_env(drop=("BONAS_STORAGE",))
 
 
-def run(*args: str, cwd: Path, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+def run(
+    *args: str, cwd: Path, timeout: float = COMMAND_TIMEOUT_S
+) -> subprocess.CompletedProcess[str]:
     return run_bonas(*args, cwd=cwd, timeout=timeout, env=_env())
 
 
@@ -84,7 +86,7 @@ def test_workers_on_a_journal_file_and_a_second_command_adds_a_worker(tmp_path: 
         for _ in range(2)
     ]
     for p in procs:
-        out, err = p.communicate(timeout=300)
+        out, err = p.communicate(timeout=COMMAND_TIMEOUT_S)
         assert p.returncode == 0, err
         assert "Traceback" not in err
     study = _study(f"journal:///{tmp_path / 'runs.log'}", "nb201-cifar10-mean-random-search-seed0")
