@@ -20,7 +20,7 @@ import functools
 import logging
 import math
 import numbers
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from bonas.exceptions import ConfigurationError, SamplerError, first_line
@@ -71,12 +71,15 @@ def guard_objective(
     objective: Callable[[optuna.Trial], Any],
     *,
     catch: tuple[type[Exception], ...] = (Exception,),
-) -> Callable[[optuna.Trial], float]:
+    n_objectives: int = 1,
+) -> Callable[[optuna.Trial], Any]:
     """Wrap ``objective`` so that a bad trial fails alone, with its reason recorded.
 
-    The wrapped objective returns the objective's value as a ``float``. If the objective
+    The wrapped objective returns the objective's value as a ``float`` (with ``n_objectives``
+    above 1: a tuple of that many floats, one per objective of the study). If the objective
     raises one of ``catch``, or returns anything but a finite real number (NaN, ``inf``,
-    ``None``, a string, a bool, a sequence), it records the reason as the trial's user
+    ``None``, a string, a bool, a sequence; with several objectives: anything but a sequence
+    of ``n_objectives`` finite real numbers), it records the reason as the trial's user
     attribute :data:`FAIL_REASON_ATTR`, logs a warning, and returns NaN, which Optuna stores as
     a FAIL trial; ``study.optimize`` goes on with the next trial. ``optuna.TrialPruned`` and
     ``KeyboardInterrupt`` pass through, and so do the errors that no later trial would escape:
@@ -84,8 +87,10 @@ def guard_objective(
     stop the study (Optuna records the trial they happened in as FAIL, with the error).
 
     Args:
-        objective: An Optuna objective, ``objective(trial) -> float``.
+        objective: An Optuna objective, ``objective(trial) -> float`` (or a sequence of
+            floats in a study with several objectives).
         catch: The exceptions that fail the trial instead of the study.
+        n_objectives: The study's number of objectives (``len(study.directions)``).
 
     Example:
         >>> import optuna
@@ -103,8 +108,14 @@ def guard_objective(
         'the objective returned NaN; it must return a finite number'
     """
 
+    if isinstance(n_objectives, bool) or not isinstance(n_objectives, int) or n_objectives < 1:
+        raise ConfigurationError(
+            "The 'n_objectives' parameter of guard_objective must be an integer >= 1. Got "
+            f"{n_objectives!r} instead."
+        )
+
     @functools.wraps(objective)
-    def guarded(trial: optuna.Trial) -> float:
+    def guarded(trial: optuna.Trial) -> Any:
         import optuna
 
         try:
@@ -112,13 +123,36 @@ def guard_objective(
         except (optuna.TrialPruned, ConfigurationError, SamplerError):
             raise
         except catch as err:
-            return _fail(trial, f"the objective raised {type(err).__name__}: {first_line(err)}")
+            failed = _fail(trial, f"the objective raised {type(err).__name__}: {first_line(err)}")
+            return failed if n_objectives == 1 else (failed,) * n_objectives
+        if n_objectives > 1:
+            return _several(trial, value, n_objectives)
         reason = check_value(value)
         if reason is not None:
             return _fail(trial, reason)
         return float(value)
 
     return guarded
+
+
+def _several(trial: optuna.Trial, values: Any, n: int) -> tuple[float, ...]:
+    """``values`` as ``n`` floats, or ``n`` NaNs (a FAIL trial) with the reason recorded."""
+    reason = None
+    if isinstance(values, (str, bytes)) or not isinstance(values, Sequence) or len(values) != n:
+        shown = repr(values)
+        shown = shown if len(shown) <= 80 else shown[:77] + "..."
+        reason = (
+            f"the objective returned {shown}; it must return {n} finite numbers, one per objective"
+        )
+    else:
+        for i, value in enumerate(values):
+            why = check_value(value)
+            if why is not None:
+                reason = f"objective {i}: {why}"
+                break
+    if reason is not None:
+        return (_fail(trial, reason),) * n
+    return tuple(float(v) for v in values)
 
 
 def _fail(trial: optuna.Trial, reason: str) -> float:

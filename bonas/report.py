@@ -229,6 +229,8 @@ def write_trials_csv(
     *,
     attrs: Sequence[str] = CSV_COLUMNS[3:-1],
     floats: Sequence[str] = ("regret", "train_time"),
+    objectives: Sequence[str] | None = None,
+    constraints: Sequence[str] = (),
 ) -> Path:
     """Write one row per trial: ``number``, ``state``, ``value``, the user attributes
     ``attrs`` and ``datetime`` (by default the columns :data:`CSV_COLUMNS`).
@@ -237,22 +239,39 @@ def write_trials_csv(
     ``floats`` are written as floats; ``datetime`` is when the trial ended (ISO 8601, local
     time of the storage), or when it started if it has not ended.
 
+    A study with several objectives names them in ``objectives`` (one per direction, in
+    order): each gets a column of its own in place of ``value``. ``constraints`` adds the
+    columns ``constraint:KEY``, the values trials recorded with ``trial.set_constraint(KEY,
+    value)`` (feasible when ``<= 0``).
+
     Returns:
         The path written.
     """
     path = Path(path)
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
-        writer.writerow(["number", "state", "value", *attrs, "datetime"])
+        values_header = ["value"] if objectives is None else list(objectives)
+        keys = list(constraints)
+        writer.writerow(
+            ["number", "state", *values_header, *attrs, *(f"constraint:{k}" for k in keys)]
+            + ["datetime"]
+        )
         for t in sorted(trials, key=lambda t: t.number):
             when = t.datetime_complete or t.datetime_start
             user = t.user_attrs
+            if objectives is None:
+                values = ["" if t.value is None else repr(float(t.value))]
+            elif t.values is None:
+                values = [""] * len(objectives)
+            else:
+                values = [repr(float(v)) for v in t.values]
             writer.writerow(
                 [
                     t.number,
                     t.state.name,
-                    "" if t.value is None else repr(float(t.value)),
+                    *values,
                     *(_number(user.get(a)) if a in floats else user.get(a, "") for a in attrs),
+                    *(_number(t.constraints.get(k)) for k in keys),
                     "" if when is None else when.isoformat(timespec="seconds"),
                 ]
             )
