@@ -29,7 +29,20 @@ if TYPE_CHECKING:
 
     from bonas.spaces.base import SearchSpace
 
-__all__ = ["Objective", "Report", "SearchBenchmark", "StudyRecord", "spec_command"]
+__all__ = [
+    "Objective",
+    "Progress",
+    "Report",
+    "SearchBenchmark",
+    "StudyRecord",
+    "option_text",
+    "spec_command",
+]
+
+
+#: What the progress bar shows after a trial: the best value so far and its regret (``None``
+#: where there is none).
+Progress = Callable[[Sequence["FrozenTrial"]], tuple[float | None, float | None]]
 
 
 @dataclass(frozen=True)
@@ -37,12 +50,20 @@ class Objective:
     """What the trials of a run evaluate.
 
     Attributes:
-        function: The Optuna objective, ``function(trial) -> float`` (higher is better).
+        function: The Optuna objective, ``function(trial) -> float`` (higher is better), or
+            one value per objective of :attr:`directions`.
         space: The search space it suggests its cell from (the sampler's space).
+        directions: The study's directions (``"maximize"`` / ``"minimize"``), one per value
+            ``function`` returns; a new study is created with them, and an existing one must
+            have them.
+        progress: The best value so far and its regret, for the progress bar (``None``: the
+            best COMPLETE trial's value and its ``regret`` user attribute).
     """
 
-    function: Callable[[optuna.Trial], float]
+    function: Callable[[optuna.Trial], Any]
     space: SearchSpace[Any]
+    directions: tuple[str, ...] = ("maximize",)
+    progress: Progress | None = None
 
 
 @dataclass(frozen=True)
@@ -86,6 +107,21 @@ def spec_command(spec: Mapping[str, Any]) -> str | None:
     return name if isinstance(name, str) else None
 
 
+def option_text(value: Any) -> str:
+    """An option's value as a command line repeats it: a list or tuple joined with commas, a
+    whole float without its ``.0``, another float as ``repr`` writes it (read back exactly).
+
+    Example:
+        >>> option_text(["accuracy", "latency"]), option_text(500000.0), option_text(0.01)
+        ('accuracy,latency', '500000', '0.01')
+    """
+    if isinstance(value, (list, tuple)):
+        return ",".join(option_text(v) for v in value)
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    return str(value)
+
+
 class SearchBenchmark(Subcommand, abc.ABC):
     """One ``bonas search NAME``: its options, its spec, its objective and its summary.
 
@@ -106,6 +142,9 @@ class SearchBenchmark(Subcommand, abc.ABC):
     #: The spec keys that must agree for a study to be resumed (their options, in this order,
     #: are how an error message quotes the command that made a study).
     spec_keys: ClassVar[tuple[str, ...]]
+    #: The value of a spec key that a spec leaves out (a study made before the key existed,
+    #: or an option not given); an error message leaves such options out.
+    spec_defaults: ClassVar[Mapping[str, Any]] = {}
     #: The trial user attributes of ``trials.csv`` and the ones written as floats.
     csv_attrs: ClassVar[tuple[str, ...]]
     csv_floats: ClassVar[tuple[str, ...]] = ()
@@ -155,7 +194,32 @@ class SearchBenchmark(Subcommand, abc.ABC):
         """:attr:`study_name` for ``--help``: ``nb201-DATASET-MODE-SAMPLER-seedSEED``."""
         return re.sub(r"\{(\w+)\}", lambda m: m.group(1).upper(), self.study_name)
 
+    def spec_value(self, spec: Mapping[str, Any], key: str) -> Any:
+        """``spec[key]``, or its :attr:`spec_defaults` value where ``spec`` leaves it out."""
+        return spec[key] if key in spec else self.spec_defaults.get(key)
+
+    def same_spec(self, have: Mapping[str, Any], want: Mapping[str, Any]) -> bool:
+        """Whether two specs agree on every one of :attr:`spec_keys`."""
+        return all(self.spec_value(have, k) == self.spec_value(want, k) for k in self.spec_keys)
+
     def describe(self, spec: Mapping[str, Any]) -> str:
         """The command that made a study with ``spec``, from its :attr:`spec_keys`:
-        ``nb201 --dataset cifar10 --mode mean --sampler tpe --seed 0``."""
-        return " ".join([self.name, *(f"--{k} {spec.get(k)}" for k in self.spec_keys)])
+        ``nb201 --dataset cifar10 --mode mean --sampler tpe --seed 0`` (an option at its
+        :attr:`spec_defaults` value is left out)."""
+        parts = [self.name]
+        for key in self.spec_keys:
+            value = self.spec_value(spec, key)
+            if key in self.spec_defaults and value == self.spec_defaults[key]:
+                continue
+            parts.append(f"--{key.replace('_', '-')} {option_text(value)}")
+        return " ".join(parts)
+
+    def plot_name(self, spec: Mapping[str, Any]) -> str:
+        """The file name of the figure of a study with ``spec`` (default: :attr:`plot_file`)."""
+        return self.plot_file
+
+    def write_trials(self, record: StudyRecord, path: Path) -> Path:
+        """Write ``trials.csv`` (one row per trial, the columns :attr:`csv_attrs`)."""
+        from bonas.report import write_trials_csv
+
+        return write_trials_csv(record.trials, path, attrs=self.csv_attrs, floats=self.csv_floats)

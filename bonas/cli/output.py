@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from bonas.cli.base import to_stderr, to_stdout
 from bonas.cli.benchmark import StudyRecord
 from bonas.exceptions import MissingDependencyError, UsageError, first_line
-from bonas.report import format_row, write_trials_csv
+from bonas.report import format_row
 
 if TYPE_CHECKING:
     import optuna
@@ -133,12 +133,10 @@ def write_outputs(
     """
     record = StudyRecord(study, spec, study.get_trials(deepcopy=False))
     report = benchmark.summarize(record, wall_time_s=wall_time_s)
-    csv = write_trials_csv(
-        record.trials, out / "trials.csv", attrs=benchmark.csv_attrs, floats=benchmark.csv_floats
-    )
+    csv = benchmark.write_trials(record, out / "trials.csv")
     files: dict[str, str | None] = {"csv": str(csv)}
     try:
-        files["plot"] = str(benchmark.plot(record, out / benchmark.plot_file))
+        files["plot"] = str(benchmark.plot(record, out / benchmark.plot_name(spec)))
     except MissingDependencyError as err:
         files["plot"] = None
         to_stderr(f"bonas {command}: warning: {first_line(err)}; no plot written\n")

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import bonas
 from bonas.cli.base import EXIT_INTERRUPTED, Command, int_at_least, to_stderr
-from bonas.cli.benchmark import SearchBenchmark, spec_command
+from bonas.cli.benchmark import SearchBenchmark, option_text, spec_command
 from bonas.cli.digits import DigitsSearch
 from bonas.cli.nb201 import NB201Search
 from bonas.cli.output import out_dir, output_folder, output_options, write_outputs
@@ -105,10 +105,12 @@ class SearchCommand(Command):
         # empty output folder behind.
         with output_folder(out), routed_logs(out / "bonas.log", session):
             objective = benchmark.objective(args)  # a missing table or device: no study yet
-            study = open_study(storage, study_name, heartbeat=args.heartbeat)
+            study = open_study(
+                storage, study_name, heartbeat=args.heartbeat, directions=objective.directions
+            )
             spec = {"command": benchmark.name, **benchmark.spec(args)}
             stored = {**spec, "bonas_version": bonas.__version__}
-            check_spec(study, storage, stored)
+            check_spec(study, storage, stored, directions=objective.directions)
             finished = finished_count(study.get_trials(deepcopy=False))
             n_run = args.trials - finished
             if n_run <= 0 and not (args.quiet or args.worker):
@@ -209,10 +211,16 @@ def _shared_options(parser: argparse.ArgumentParser, benchmark: SearchBenchmark)
     )
 
 
-def check_spec(study: optuna.Study, storage: StorageURL, want: dict[str, Any]) -> None:
+def check_spec(
+    study: optuna.Study,
+    storage: StorageURL,
+    want: dict[str, Any],
+    *,
+    directions: Sequence[str] = ("maximize",),
+) -> None:
     """Record the benchmark ``want`` on a new study, or check that an existing one ran the
     same (the same command, and the same values of its
-    :attr:`~bonas.cli.benchmark.SearchBenchmark.spec_keys`).
+    :attr:`~bonas.cli.benchmark.SearchBenchmark.spec_keys`), with the same ``directions``.
 
     Raises:
         UsageError: if the study was made otherwise; the message quotes the command that made
@@ -221,6 +229,7 @@ def check_spec(study: optuna.Study, storage: StorageURL, want: dict[str, Any]) -
     have = study.user_attrs.get(BENCHMARK_ATTR)
     where = f"the study {study.study_name!r} in {storage.masked}"
     if have is None:
+        _check_directions(study, where, directions)
         if study.get_trials(deepcopy=False):
             raise UsageError(
                 f"{where} already has trials but was not made by `bonas search`; pass another "
@@ -239,11 +248,27 @@ def check_spec(study: optuna.Study, storage: StorageURL, want: dict[str, Any]) -
             f"{where} was made by `bonas search {spec_command(have)}`, which this bonas does not "
             "have; pass another --study-name"
         )
-    if maker.name == want["command"] and all(have.get(k) == want[k] for k in maker.spec_keys):
+    if maker.name == want["command"] and maker.same_spec(have, want):
+        _check_directions(study, where, directions)
         return
     raise UsageError(
         f"{where} was made by `bonas search {maker.describe(have)}`; run that command to "
         "resume it, or pass another --study-name"
+    )
+
+
+def _check_directions(study: optuna.Study, where: str, directions: Sequence[str]) -> None:
+    """An error if ``study`` does not have ``directions``."""
+    have = [d.name.lower() for d in study.directions]
+    if have == [str(d).lower() for d in directions]:
+        return
+    if list(directions) == ["maximize"]:
+        wanted = "a single maximized objective"
+    else:
+        wanted = "a study of the directions " + ", ".join(directions)
+    raise UsageError(
+        f"{where} is not {wanted} (its directions: {', '.join(have)}), so it is not this "
+        "bonas search; pass another --study-name"
     )
 
 
@@ -264,7 +289,9 @@ def run_argv(args: argparse.Namespace, study_name: str) -> list[str]:
     benchmark: SearchBenchmark = args.search
     parts = ["search", benchmark.name]
     for dest in benchmark.options:
-        parts += [f"--{dest.replace('_', '-')}", str(getattr(args, dest))]
+        value = getattr(args, dest)
+        if value is not None:  # an option not given
+            parts += [f"--{dest.replace('_', '-')}", option_text(value)]
     parts += ["--trials", str(args.trials), "--sampler", args.sampler, "--seed", str(args.seed)]
     parts += ["--study-name", study_name, "--heartbeat", str(args.heartbeat)]
     return parts
@@ -316,13 +343,14 @@ def _optimize(
         study.pruner = pruner
     trials = study.get_trials(deepcopy=False)
     finished = done = finished_count(trials)
-    best, regret = incumbent(trials)
+    progress = objective.progress or incumbent
+    best, regret = progress(trials)
     show = not (args.json or args.quiet) and sys.stderr.isatty()
     bar = ProgressBar(args.trials, initial=finished, stream=sys.stderr, enabled=show)
     session.bar = bar
     # A bad trial (an objective error, an enqueued cell outside the space) fails alone, with
     # its reason in the trial's user attribute "fail_reason".
-    guarded = guard_objective(objective.function)
+    guarded = guard_objective(objective.function, n_objectives=len(objective.directions))
     # Every worker stops when the study has the total, with no overshoot.
     stopper = StopAtTotal(
         args.trials,
@@ -330,7 +358,7 @@ def _optimize(
         should_stop=lambda: session.stop_requested,
     )
 
-    def run_trial(trial: optuna.Trial) -> float:
+    def run_trial(trial: optuna.Trial) -> Any:
         session.started.add(trial.number)
         return guarded(trial)
 
@@ -338,7 +366,7 @@ def _optimize(
         nonlocal done, best, regret
         stopper(study, trial)
         done = stopper.finished
-        best, regret = incumbent(stopper.trials)
+        best, regret = progress(stopper.trials)
         bar.update(done, best, regret, note="stopping" if session.stop_requested else "")
         if session.stop_requested:
             study.stop()

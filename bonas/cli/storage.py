@@ -31,9 +31,10 @@ import os
 import re
 import traceback
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import unquote
 
 from bonas.exceptions import StorageError, UsageError, first_line
@@ -373,36 +374,37 @@ def storage_options(parser: argparse.ArgumentParser, *, study_help: str) -> None
 
 
 # -- studies -------------------------------------------------------------------------------------
-def open_study(storage: StorageURL, name: str, *, heartbeat: int | None = None) -> optuna.Study:
-    """Create the study ``name`` in ``storage`` (maximized), or load it if it exists.
+def open_study(
+    storage: StorageURL,
+    name: str,
+    *,
+    heartbeat: int | None = None,
+    directions: Sequence[str] = ("maximize",),
+) -> optuna.Study:
+    """Create the study ``name`` in ``storage`` with ``directions``, or load it if it exists
+    (whatever its directions: the caller checks them against the study's spec, see
+    :func:`bonas.cli.search.check_spec`).
 
     ``heartbeat``: seconds between the heartbeats of a running trial (RDB storages), so that a
     dead worker's trial is failed and retried by the others.
 
     Raises:
-        UsageError: if the storage cannot be used, or the study is not a single maximized
-            objective.
+        UsageError: if the storage cannot be used.
     """
     import optuna
 
     interval = heartbeat if heartbeat and storage.has_heartbeat else None
     backend = open_storage(storage, heartbeat_interval=interval)
     try:
-        study = optuna.create_study(
+        return optuna.create_study(
             storage=backend,
             study_name=name,
-            direction="maximize",
+            directions=list[Any](directions),
             load_if_exists=True,
             sampler=optuna.samplers.RandomSampler(),
         )
     except storage_errors() as err:
         raise UsageError(describe_error(storage, err)) from None
-    if study.directions != [optuna.study.StudyDirection.MAXIMIZE]:
-        raise UsageError(
-            f"the study {name!r} in {storage.masked} is not a single maximized objective, so "
-            "it is not a bonas search; pass another --study-name"
-        )
-    return study
 
 
 def load_study(storage: StorageURL, name: str | None) -> optuna.Study:
