@@ -2,18 +2,24 @@
 
 Each trial looks its cell up in the table of ``--dataset``, so a search of a hundred trials
 takes seconds; the summary compares the incumbent with the table's optimum (regret, rank), from
-:mod:`bonas.nb201.report`.
+:mod:`bonas.nb201.report`. ``--objectives`` (several objectives) and ``--max-params`` /
+``--max-latency`` / ``--max-flops`` (bounds on a cell's costs) are
+:mod:`bonas.cli.nb201_multi`'s.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from bonas.cli import nb201_multi
 from bonas.cli.base import Command, to_stdout
 from bonas.cli.benchmark import Objective, Report, SearchBenchmark, StudyRecord
+from bonas.cli.nb201_multi import BOUNDS, NB201Problem, objective_names
+from bonas.cli.units import compact_count, count, format_seconds, latency
 from bonas.nb201 import report as nb201_report
 from bonas.nb201.report import make_benchmark
 from bonas.report import CSV_COLUMNS
@@ -59,7 +65,8 @@ class NB201Search(SearchBenchmark):
     description = (
         "Search the NAS-Bench-201 table with a sampler, in an Optuna study kept in a storage "
         "so that the same command resumes it up to --trials finished trials. Writes "
-        "trials.csv, incumbent.png and summary.json to --out."
+        "trials.csv, incumbent.png (pareto.png with several objectives) and summary.json to "
+        "--out."
     )
     epilog = (
         "example: bonas search nb201 --dataset cifar10 --trials 100  "
@@ -67,8 +74,9 @@ class NB201Search(SearchBenchmark):
     )
     default_trials = 100
     study_name = "nb201-{dataset}-{mode}-{sampler}-seed{seed}"
-    options = ("dataset", "mode")
-    spec_keys = ("dataset", "mode", "sampler", "seed")
+    options = ("dataset", "mode", "objectives", *BOUNDS)
+    spec_keys = ("dataset", "mode", "objectives", *BOUNDS, "sampler", "seed")
+    spec_defaults = {"objectives": ["accuracy"], **dict.fromkeys(BOUNDS)}
     csv_attrs = CSV_COLUMNS[3:-1]
     csv_floats = ("regret", "train_time")
     plot_file = "incumbent.png"
@@ -87,38 +95,121 @@ class NB201Search(SearchBenchmark):
             help="mean: a trial returns the cell's mean accuracy; noisy: one training seed's "
             "(default: mean)",
         )
+        parser.add_argument(
+            "--objectives",
+            type=objective_names,
+            default=["accuracy"],
+            metavar="NAMES",
+            help="the study's objectives, separated by commas: accuracy (maximized) and any of "
+            "latency, params, flops (minimized), e.g. accuracy,latency (default: accuracy); "
+            "params and flops are exact, and the bonas samplers compute them",
+        )
+        parser.add_argument(
+            "--max-params",
+            type=count,
+            default=None,
+            metavar="N",
+            help="a bound on the cell's parameters, e.g. 0.5M, 500K or 500000 (never proposed "
+            "beyond it by the bonas samplers)",
+        )
+        parser.add_argument(
+            "--max-latency",
+            type=latency,
+            default=None,
+            metavar="TIME",
+            help="a bound on the cell's measured latency (the table's), e.g. 10ms, 0.01s or "
+            "10000us (a plain number is in seconds); the trial records it with "
+            "trial.set_constraint",
+        )
+        parser.add_argument(
+            "--max-flops",
+            type=count,
+            default=None,
+            metavar="N",
+            help="a bound on the FLOPs of one forward pass on one image, e.g. 100M",
+        )
 
     def spec(self, args: argparse.Namespace) -> dict[str, Any]:
         return {
             "space": "nb201",
             "dataset": args.dataset,
             "mode": args.mode,
+            **NB201Problem.from_args(args).spec(),
             "sampler": args.sampler,
             "seed": args.seed,
         }
 
+    def default_study_name(self, args: argparse.Namespace) -> str:
+        """``nb201-DATASET-MODE-SAMPLER-seedSEED``, then the objectives other than accuracy
+        alone and the bounds: ``…-seed0-accuracy-latency-max-params500K-max-latency10ms``."""
+        name = super().default_study_name(args)
+        problem = NB201Problem.from_args(args)
+        if problem.objectives != ("accuracy",):
+            name += "-" + "-".join(problem.objectives)
+        for key, value in problem.bounds.items():
+            text = format_seconds(value) if key == "max_latency" else compact_count(value)
+            name += f"-{key.replace('_', '-')}{text.replace(' ', '')}"
+        return name
+
+    def study_name_help(self) -> str:
+        return super().study_name_help() + "[-OBJECTIVES][-max-params N…]"
+
     def objective(self, args: argparse.Namespace) -> Objective:
         bench = make_benchmark(self.spec(args))
-        return Objective(bench.objective, bench.space)
+        problem = NB201Problem.from_args(args)
+        if problem.plain:
+            return Objective(bench.objective, bench.space)
+        return nb201_multi.build_objective(bench, problem, args.sampler)
 
     def sampler(self, args: argparse.Namespace, space: SearchSpace[Any]) -> BaseSampler:
         from bonas.cli.samplers import make_sampler
 
-        return make_sampler(args.sampler, space, seed=args.seed, mode=args.mode)
+        problem = nb201_multi.sampler_problem(
+            args.dataset, NB201Problem.from_args(args), args.sampler
+        )
+        return make_sampler(args.sampler, space, seed=args.seed, mode=args.mode, problem=problem)
 
     def summarize(self, record: StudyRecord, *, wall_time_s: float | None) -> Report:
         bench = make_benchmark(record.spec)
+        problem = NB201Problem.from_spec(record.spec)
+        if not problem.plain:
+            return nb201_multi.summarize(record, bench, problem, wall_time_s=wall_time_s)
         summary = nb201_report.summarize(
             record.study, bench, trials=record.trials, wall_time_s=wall_time_s
         )
         return Report(summary.to_dict(), nb201_report.format_summary(summary))
+
+    def plot_name(self, spec: Mapping[str, Any]) -> str:
+        """``pareto.png`` for a study of several objectives, else ``incumbent.png``."""
+        several = NB201Problem.from_spec(spec).several
+        return nb201_multi.PARETO_FILE if several else self.plot_file
 
     def plot(self, record: StudyRecord, path: Path) -> Path:
         spec = record.spec
         title = f"NB201 {spec['dataset']} ({spec['mode']})"
         if isinstance(spec.get("sampler"), str):
             title += f", sampler {spec['sampler']}, seed {spec.get('seed')}"
-        return nb201_report.plot_incumbent(record.trials, make_benchmark(spec), path, title=title)
+        bench = make_benchmark(spec)
+        problem = NB201Problem.from_spec(spec)
+        if not problem.plain:
+            return nb201_multi.plot(record, bench, problem, path, title=title)
+        return nb201_report.plot_incumbent(record.trials, bench, path, title=title)
+
+    def write_trials(self, record: StudyRecord, path: Path) -> Path:
+        """``trials.csv``; with several objectives a column per objective instead of
+        ``value``, and a ``constraint:NAME`` column per constraint the trials recorded."""
+        from bonas.report import write_trials_csv
+
+        problem = NB201Problem.from_spec(record.spec)
+        keys = sorted({k for t in record.trials for k in t.constraints})
+        return write_trials_csv(
+            record.trials,
+            path,
+            attrs=self.csv_attrs,
+            floats=self.csv_floats,
+            objectives=list(problem.objectives) if problem.several else None,
+            constraints=keys,
+        )
 
 
 class InfoCommand(Command):
