@@ -174,6 +174,30 @@ def _timed(objective: Callable[[Any], Any]) -> tuple[Callable[[Any], Any], list[
     return timed, seconds
 
 
+def code_version() -> dict[str, Any]:
+    """The commit the grid runs from and the files of ``bonas/`` and ``benchmarks/`` that
+    differ from it (a grid runs for hours while the tree may change: each record says what
+    made it)."""
+    import subprocess
+
+    def git(*args: str) -> str | None:
+        try:
+            out = subprocess.run(
+                ["git", *args], cwd=HERE, capture_output=True, text=True, check=True, timeout=30
+            )
+        except (OSError, subprocess.SubprocessError):
+            return None
+        return out.stdout.strip()
+
+    dirty = git("status", "--porcelain", "--", "../bonas", ".")
+    return {
+        "commit": git("rev-parse", "HEAD"),
+        "modified": None
+        if dirty is None
+        else [line.split(None, 1)[1] for line in dirty.splitlines()],
+    }
+
+
 def _setup_process() -> Any:
     os.environ["OMP_NUM_THREADS"] = "1"
     import optuna
@@ -227,6 +251,7 @@ def run_front(strategy: str, objectives: str, dataset: str, seed: int, queries: 
         },
         "suggest_s": suggest_s,
         "wall_s": wall,
+        "code": code_version(),
     }
 
 
@@ -297,6 +322,7 @@ def run_constrained(strategy: str, constraint: str, dataset: str, seed: int, que
         },
         "suggest_s": suggest_s,
         "wall_s": wall,
+        "code": code_version(),
     }
 
 
@@ -656,6 +682,25 @@ def _grid_line(records: Sequence[dict[str, Any]], key: str, expected_seeds: int)
     )
 
 
+def code_line(records: Sequence[dict[str, Any]]) -> str:
+    """The commits the records were made from, and whether the tree differed from them."""
+    commits: dict[str, int] = {}
+    modified = 0
+    for r in records:
+        code = r.get("code") or {}
+        key = (code.get("commit") or "not recorded")[:12]
+        commits[key] = commits.get(key, 0) + 1
+        modified += bool(code.get("modified"))
+    if not commits:
+        return "Code: no records."
+    text = "Code (as recorded by the runs): " + ", ".join(
+        f"commit {c} ({n} runs)" for c, n in sorted(commits.items())
+    )
+    if modified:
+        text += f"; {modified} runs ran with bonas/ or benchmarks/ modified since their commit"
+    return text + "."
+
+
 def report(queries: int = 200, expected_seeds: int = 20) -> str:
     """The report's Markdown, from the records under :data:`RAW`."""
     front = load_records("front", queries)
@@ -764,6 +809,8 @@ def report(queries: int = 200, expected_seeds: int = 20) -> str:
         ),
         "",
         _records.describe_machine([r.get("machine") for r in [*front, *constrained]]),
+        "",
+        code_line([*front, *constrained]),
         "",
     ]
     return "\n".join(lines)

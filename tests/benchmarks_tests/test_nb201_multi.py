@@ -101,6 +101,7 @@ def test_a_tiny_grid_writes_records_and_a_report_computed_from_them(
         assert r["classes_found"][-1] == pytest.approx(mo.front_classes_found(r["cells"]))
         assert r["true_front"]["classes"] == len(mo.true_front().classes), strategy
         assert r["machine"]["cpu_count"] is not None
+        assert len(r["code"]["commit"]) == 40
     # BONASSampler runs one member per class: no class twice.
     assert len(set(front["bonas"]["canonical"])) == QUERIES
 
@@ -154,6 +155,8 @@ def test_a_tiny_grid_writes_records_and_a_report_computed_from_them(
     assert "params-p25 on cifar10: 0 in 1 runs" in text
     assert "the grid is not complete" in text
     assert "Machine (as recorded by the runs):" in text
+    commit = front["bonas"]["code"]["commit"][:12]
+    assert f"Code (as recorded by the runs): commit {commit} (6 runs)" in text
 
 
 def test_a_constrained_run_finds_the_optimum_in_its_class(multi: ModuleType) -> None:
