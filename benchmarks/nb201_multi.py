@@ -175,9 +175,9 @@ def _timed(objective: Callable[[Any], Any]) -> tuple[Callable[[Any], Any], list[
 
 
 def code_version() -> dict[str, Any]:
-    """The commit the grid runs from and the files of ``bonas/`` and ``benchmarks/`` that
-    differ from it (a grid runs for hours while the tree may change: each record says what
-    made it)."""
+    """The commit the grid runs from and the tracked files of ``bonas/`` and ``benchmarks/``
+    modified since (a grid runs for hours while the tree may change: each record says what
+    made it; untracked files such as the records themselves are left out)."""
     import subprocess
 
     def git(*args: str) -> str | None:
@@ -189,7 +189,7 @@ def code_version() -> dict[str, Any]:
             return None
         return out.stdout.strip()
 
-    dirty = git("status", "--porcelain", "--", "../bonas", ".")
+    dirty = git("status", "--porcelain", "--untracked-files=no", "--", "../bonas", ".")
     return {
         "commit": git("rev-parse", "HEAD"),
         "modified": None
