@@ -192,3 +192,26 @@ def test_a_configuration_error_of_the_objective_stops_the_guarded_study() -> Non
 def test_a_bad_sampler_option_is_an_error_before_any_trial() -> None:
     with pytest.raises(ConfigurationError, match="'acquisition_kwargs'.*'bogus'"):
         BONASSampler(SPACE, acquisition_kwargs={"bogus": 1})
+
+
+def test_several_objectives_get_a_tuple_and_a_bad_one_fails_alone() -> None:
+    from bonas.nb201.objectives import NB201MultiObjective
+
+    mo = NB201MultiObjective(BENCH, ("accuracy", "latency"))
+    bad = {1: (91.0,), 2: (91.0, math.nan), 3: "0.5"}
+
+    def objective(trial: optuna.Trial) -> Any:
+        values = mo.objective(trial)
+        return bad.get(trial.number, values)
+
+    study = optuna.create_study(directions=mo.directions, sampler=optuna.samplers.RandomSampler(0))
+    study.optimize(guard_objective(objective, n_objectives=2), n_trials=5)
+    states = [t.state for t in study.trials]
+    assert states == [TrialState.COMPLETE] + [TrialState.FAIL] * 3 + [TrialState.COMPLETE]
+    reasons = [study.trials[i].user_attrs[FAIL_REASON_ATTR] for i in (1, 2, 3)]
+    assert "must return 2 finite numbers" in reasons[0]
+    assert reasons[1].startswith("objective 1: the objective returned NaN")
+    assert "must return 2 finite numbers" in reasons[2]
+    assert study.trials[0].values == list(mo.values([study.trials[0].user_attrs["arch"]])[0])
+    with pytest.raises(ConfigurationError, match="n_objectives"):
+        guard_objective(objective, n_objectives=0)
