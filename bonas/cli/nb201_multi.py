@@ -709,15 +709,20 @@ def plot(
     found = _front_rows(mo, keep)
     if len(evaluated.rows):
         left.scatter(*xy(evaluated.rows), s=9, color="0.7", zorder=2, label="cells evaluated")
+    # With two objectives a front is a staircase; with more, its projection is not.
+    stairs = len(mo.objectives) == 2
     tx, ty = xy(true.rows)
     order = np.argsort(tx, kind="stable")
-    left.step(tx[order], ty[order], where="post", color="tab:red", linewidth=1, alpha=0.7)
+    if stairs:
+        left.step(tx[order], ty[order], where="post", color="tab:red", linewidth=1, alpha=0.7)
     left.scatter(tx, ty, s=28, facecolors="none", edgecolors="tab:red", zorder=3,
                  label=f"true front ({len(true.rows)} cells)")  # fmt: skip
     if len(found):
         fx, fy = xy(found)
         order = np.argsort(fx, kind="stable")
-        left.step(fx[order], fy[order], where="post", color="tab:blue", linewidth=1.5, zorder=4)
+        if stairs:
+            left.step(fx[order], fy[order], where="post", color="tab:blue", linewidth=1.5,
+                      zorder=4)  # fmt: skip
         left.scatter(fx, fy, s=18, color="tab:blue", zorder=5,
                      label=f"front found ({len(found)} cells)")  # fmt: skip
     bound = problem.limits.get(c_name)
