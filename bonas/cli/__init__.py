@@ -9,7 +9,9 @@ describes the space. ``python -m bonas`` is the same program.
 Its public names are :func:`main` and :func:`build_parser`; the modules below are its parts:
 :mod:`~bonas.cli.base` (a command, the parser), :mod:`~bonas.cli.search` (the one search
 driver), :mod:`~bonas.cli.benchmark` (what a ``bonas search NAME`` command implements),
-:mod:`~bonas.cli.nb201` and :mod:`~bonas.cli.digits` (the two of them),
+:mod:`~bonas.cli.nb201` and :mod:`~bonas.cli.digits` (the two of them; ``--objectives`` and the
+bounds ``--max-params`` / ``--max-latency`` / ``--max-flops`` of ``nb201`` are
+:mod:`~bonas.cli.nb201_multi`'s, their units :mod:`~bonas.cli.units`'s),
 :mod:`~bonas.cli.report`, and the storage, workers, session, progress bar and output they share.
 Optuna, torch and the tables are imported inside the commands, so ``bonas --help`` is instant.
 """

@@ -576,8 +576,12 @@ def _format(data: Mapping[str, Any], problem: NB201Problem, single: Any) -> str:
     from bonas.report import format_counts, format_duration, format_row
 
     d = data
+    tail = ""
     if single is not None:
+        # The summary of one objective, with the bounds' lines before its trial counts.
         text = nb201_report.format_summary(single)
+        at = text.find(format_row("trials", "").rstrip("\n"))
+        text, tail = (text[:at], text[at:]) if at >= 0 else (text, "")
     else:
         sampler = f", sampler {d['sampler']}" if d["sampler"] else ""
         seed = f", seed {d['seed']}" if d["seed"] is not None else ""
@@ -643,6 +647,8 @@ def _format(data: Mapping[str, Any], problem: NB201Problem, single: Any) -> str:
             rows.append(("constrained regret", f"{d['constrained_regret']:.3f}"))
         n = d["n_complete"]
         rows.append(("infeasible trials", f"{d['n_infeasible']} of {n} complete"))
+    if not problem.several:
+        return text + "".join(format_row(name, value) for name, value in rows) + tail
     if problem.several:
         rows.append(("trials", format_counts(d)))
         rows.append(("simulated training", f"{d['simulated_train_hours']:.1f} h"))

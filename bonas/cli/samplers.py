@@ -172,8 +172,9 @@ def _random_search(
 
 #: Sampler name → factory. ``bonas``: :class:`~bonas.samplers.BONASSampler` (GP on the path +
 #: adjacency encoding, log-EI; noisy log-EI in ``"noisy"`` mode; on NB201 the synflow warm
-#: start and prior); ``bonas-cold``: the same without a warm start (every startup cell random,
-#: no prior); ``bananas``:
+#: start and prior; with several objectives a surrogate per learned one and log-EHVI, told the
+#: run's known objectives and constraints); ``bonas-cold``: the same without a warm start
+#: (every startup cell random, no prior); ``bananas``:
 #: :meth:`~bonas.samplers.BONASSampler.bananas`; ``tpe``, ``gp`` and
 #: ``random``: Optuna's TPESampler, GPSampler and RandomSampler; ``nsga2``: Optuna's
 #: NSGAIISampler; ``evolution``, ``local``, ``reinforce`` and ``random-search``: the NAS

@@ -197,7 +197,7 @@ def _shared_options(parser: argparse.ArgumentParser, benchmark: SearchBenchmark)
         "--sampler",
         choices=sorted(SAMPLERS),
         default="bonas",
-        help="bonas (BONASSampler), Optuna's tpe, gp or random, or a NAS baseline "
+        help="bonas (BONASSampler), Optuna's tpe, gp, nsga2 or random, or a NAS baseline "
         "(default: bonas)",
     )
     parser.add_argument(
