@@ -13,10 +13,8 @@ from bonas.surrogates import GPSurrogate
 from bonas.surrogates.gp import _cholesky_with_jitter
 
 
-@pytest.mark.parametrize("kernel", ["tanimoto", "matern", "rbf"])
-def test_predictions_equal_the_botorch_posterior_of_the_fitted_model(kernel: str) -> None:
-    # GPSurrogate predicts from one cached Cholesky factor instead of model.posterior(); the
-    # mean and the latent standard deviation must be BoTorch's, in the units of y.
+def _nb201_task() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """30 NB201 cells to fit on (path-adjacency encoded), their accuracies, 300 candidates."""
     bench = NB201Benchmark("cifar10")
     space = bench.space
     rng = np.random.default_rng(0)
@@ -25,7 +23,15 @@ def test_predictions_equal_the_botorch_posterior_of_the_fitted_model(kernel: str
     X = enc.encode([space.to_graph(a) for a in train])
     X_cand = enc.encode([space.to_graph(a) for a in cands])
     y = np.array([bench.mean_accuracy(a) for a in train])
+    return X, y, X_cand
 
+
+@pytest.mark.parametrize("kernel", ["tanimoto", "matern", "rbf"])
+def test_predictions_equal_the_botorch_posterior_of_the_fitted_model(kernel: str) -> None:
+    # GPSurrogate predicts from one cached Cholesky factor instead of model.posterior(); the
+    # mean and the latent standard deviation must be BoTorch's, in the units of y. Under
+    # no_grad the Matérn kernel computes exact distances for both (see the next test).
+    X, y, X_cand = _nb201_task()
     gp = GPSurrogate(kernel=kernel, chunk_size=64).fit(X, y)
     mean, std = gp.predict(X_cand, return_std=True)
     with torch.no_grad():
@@ -35,6 +41,39 @@ def test_predictions_equal_the_botorch_posterior_of_the_fitted_model(kernel: str
         std, posterior.variance.squeeze(-1).sqrt().numpy(), rtol=0, atol=1e-8
     )
     assert np.ptp(mean) > 1.0  # not a flat model: the check compares something
+
+
+def test_matern_predictions_are_the_exact_posterior_whatever_the_chunk() -> None:
+    # The ARD fit gives some binary features lengthscales ~1e-6 here. GPyTorch's distances
+    # (|a|² + |b|² - 2<a, b> after centring by the mean of x1) lost ~1e-4 of the squared
+    # distances to cancellation, so predictions were off by ~2e-3 and changed with the
+    # chunk (BoTorch's posterior was off as well). The exact posterior, by hand in float64
+    # from the fitted hyperparameters, with the Matérn-5/2 formula written out:
+    X, y, X_cand = _nb201_task()
+    gp = GPSurrogate(kernel="matern", chunk_size=64).fit(X, y)
+    model = gp.model_
+    ls = model.covar_module.base_kernel.lengthscale.detach().numpy().reshape(-1)
+    scale = float(model.covar_module.outputscale.detach())
+    noise = float(model.likelihood.noise.detach().reshape(()))
+    const = float(model.mean_module.constant.detach().reshape(()))
+
+    def matern52(A: np.ndarray, B: np.ndarray) -> np.ndarray:
+        r = np.sqrt((((A[:, None, :] - B[None, :, :]) / ls) ** 2).sum(-1))
+        return scale * (1 + np.sqrt(5) * r + 5 / 3 * r**2) * np.exp(-np.sqrt(5) * r)
+
+    y_mean, y_std = y.mean(), y.std(ddof=1)  # Standardize(m=1)
+    K = matern52(X, X) + noise * np.eye(len(X))
+    K_star = matern52(X_cand, X)
+    exact_mean = (K_star @ np.linalg.solve(K, (y - y_mean) / y_std - const) + const) * y_std
+    exact_var = scale - np.einsum("ij,ji->i", K_star, np.linalg.solve(K, K_star.T))
+    exact_mean, exact_std = exact_mean + y_mean, np.sqrt(exact_var) * y_std
+
+    for chunk_size in (64, len(X_cand)):
+        gp.chunk_size, gp._cache_ = chunk_size, None
+        mean, std = gp.predict(X_cand, return_std=True)
+        np.testing.assert_allclose(mean, exact_mean, rtol=0, atol=1e-8)
+        np.testing.assert_allclose(std, exact_std, rtol=0, atol=1e-8)
+    assert np.ptp(exact_mean) > 1.0
 
 
 @pytest.mark.parametrize(
