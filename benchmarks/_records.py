@@ -93,7 +93,8 @@ def run_missing(
             print("done", future.result(), flush=True)
 
 
-def _cpu_model() -> str | None:
+def cpu_model() -> str | None:
+    """The CPU's model name (``/proc/cpuinfo``, else ``platform.processor()``), or ``None``."""
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
             if line.startswith("model name"):
@@ -122,7 +123,7 @@ def machine_facts(**extra: Any) -> dict[str, Any]:
     return {
         "date": time.strftime("%Y-%m-%d"),
         "cpu_count": os.cpu_count(),
-        "cpu": _cpu_model(),
+        "cpu": cpu_model(),
         "architecture": platform.machine() or None,
         "system": f"{platform.system()} {platform.release()}",
         "python": platform.python_version(),

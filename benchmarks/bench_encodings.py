@@ -32,16 +32,9 @@ from bonas.spaces import nb201 as nb201_module
 from bonas.spaces.nb201 import NB201Space
 
 HERE = Path(__file__).resolve().parent
-
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
+if str(HERE) not in sys.path:  # run as a script or loaded by the tests: find _records
+    sys.path.insert(0, str(HERE))
+import _records  # noqa: E402
 
 
 def timed(fn: Callable[[], Any], repeats: int, before: Callable[[], None] | None = None) -> tuple:
@@ -146,10 +139,11 @@ def write(
     command = "PYTHONPATH=. python benchmarks/bench_encodings.py" + (
         f" --repeats {args.repeats}" if args.repeats != 3 else ""
     )
+    cpu = _records.cpu_model() or "unknown"
     lines = [
         "# Encoding benchmark: all 15,625 NB201 cells",
         "",
-        f"Command: `{command}` (from the repository root). Machine: {cpu_model()}, "
+        f"Command: `{command}` (from the repository root). Machine: {cpu}, "
         f"{os.cpu_count()} cores; Python {platform.python_version()}, numpy {np.__version__}, "
         f"networkx {nx.__version__}. Run on {time.strftime('%Y-%m-%d')}.",
         "",

@@ -64,21 +64,31 @@ def load_groups(
     return groups
 
 
+def _columns_of(
+    groups: dict[tuple[str, str, str], list[dict[str, Any]]],
+    shown: Sequence[str],
+    raw: Path,
+) -> list[tuple[str, str]]:
+    """The table's (dataset, mode) columns; exit naming what ``groups`` lacks of ``shown``."""
+    columns = [(ds, mode) for ds in DATASETS for mode in MODES]
+    missing = [
+        f"{st} on {ds} {mode}"
+        for st in shown
+        for ds, mode in columns
+        if (ds, mode, st) not in groups
+    ]
+    if missing:
+        raise SystemExit(f"no records under {raw} for: {', '.join(missing)}")
+    return columns
+
+
 def fresh_table(
     groups: dict[tuple[str, str, str], list[dict[str, Any]]],
     fresh: dict[tuple[str, str, str], list[dict[str, Any]]],
 ) -> list[str]:
     """The Markdown lines between the fresh-seed markers: the check on seeds that chose nothing
     beside the seeds of :func:`table`, and where the fresh seeds are worse."""
-    columns = [(ds, mode) for ds in DATASETS for mode in MODES]
-    missing = [
-        f"{st} on {ds} {mode}"
-        for st in FRESH_SHOWN
-        for ds, mode in columns
-        if (ds, mode, st) not in fresh
-    ]
-    if missing:
-        raise SystemExit(f"no records under {nb201_search.FRESH} for: {', '.join(missing)}")
+    columns = _columns_of(fresh, FRESH_SHOWN, nb201_search.FRESH)
     seeds = sorted({r["seed"] for group in fresh.values() for r in group})
     old_seeds = sorted({r["seed"] for group in groups.values() for r in group})
     head = "| searcher | " + " | ".join(f"{ds} {mode}" for ds, mode in columns) + " |"
@@ -122,16 +132,8 @@ def fresh_table(
 
 def table(groups: dict[tuple[str, str, str], list[dict[str, Any]]]) -> list[str]:
     """The Markdown lines between the markers."""
-    columns = [(ds, mode) for ds in DATASETS for mode in MODES]
+    columns = _columns_of(groups, SHOWN, nb201_search.RAW)
     summaries = {key: nb201_search.summarize(group) for key, group in groups.items()}
-    missing = [
-        f"{st} on {ds} {mode}"
-        for st in SHOWN
-        for ds, mode in columns
-        if (ds, mode, st) not in summaries
-    ]
-    if missing:
-        raise SystemExit(f"no records under {nb201_search.RAW} for: {', '.join(missing)}")
     optimum = {ds: summaries[(ds, "mean", "bonas")]["optimum"] for ds in DATASETS}
     head = "| searcher | " + " | ".join(f"{ds} {mode}" for ds, mode in columns) + " |"
     rule = "|---|" + "---:|" * len(columns)

@@ -175,12 +175,15 @@ def count_params(
         >>> count_params(("none",) * 6, "cifar100")
         79156
     """
-    n_1x1, n_3x3 = conv_counts(cell)
-    name = _dataset_name(dataset, "count_params")
-    params, _ = _coefficients(
-        name, _check_size(C, "C", "count_params"), _check_size(N, "N", "count_params")
+    params, _ = _checked_coefficients(dataset, C, N, "count_params")
+    return params.of(*conv_counts(cell))
+
+
+def _checked_coefficients(dataset: str, C: int, N: int, owner: str) -> tuple[_Linear, _Linear]:
+    """:func:`_coefficients` of ``dataset``, ``C`` and ``N``, each checked for ``owner``."""
+    return _coefficients(
+        _dataset_name(dataset, owner), _check_size(C, "C", owner), _check_size(N, "N", owner)
     )
-    return params.of(n_1x1, n_3x3)
 
 
 def count_flops(
@@ -205,12 +208,8 @@ def count_flops(
         >>> count_flops(("nor_conv_3x3",) * 6, "cifar10")
         440239360
     """
-    n_1x1, n_3x3 = conv_counts(cell)
-    name = _dataset_name(dataset, "count_flops")
-    _, flops = _coefficients(
-        name, _check_size(C, "C", "count_flops"), _check_size(N, "N", "count_flops")
-    )
-    return flops.of(n_1x1, n_3x3)
+    _, flops = _checked_coefficients(dataset, C, N, "count_flops")
+    return flops.of(*conv_counts(cell))
 
 
 @functools.cache
