@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import sys
 import time
 from collections.abc import Callable
@@ -205,8 +204,9 @@ def cmd_report(ns: argparse.Namespace) -> None:
     lines = [
         "# Synflow on NB201, and BONASSampler's synflow warm start",
         "",
-        f"Made by `python benchmarks/zero_cost.py run …` and `python benchmarks/zero_cost.py "
-        f"report` on {platform.machine()}, {os.cpu_count()} cores, one thread per run.",
+        "Made by `python benchmarks/zero_cost.py run …` and `python benchmarks/zero_cost.py "
+        "report`, one thread per run. "
+        + _records.describe_machine([r.get("machine") for r in records]),
         "",
         "## The proxy against the tables",
         "",
