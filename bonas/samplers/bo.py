@@ -522,15 +522,29 @@ class BONASSampler(SpaceSampler):
     def _front_order(state: SearchState) -> np.ndarray:
         """Indices of ``state.archs``, best first: by value; with several objectives, the
         cells of the front found so far first (by trial order), then the rest by the first
-        objective."""
+        objective. Under learned constraints the cells that met them all come first (the
+        front among them only), so local steps and mutations start from feasible cells."""
         by_value = np.argsort(state.values, kind="stable")[::-1]
-        if not state.objectives:
-            return by_value
-        from bonas.pareto import non_dominated
+        feasible = np.array(
+            [all(v <= 0 for v in c.values()) for c in state.constraints]
+            if len(state.constraints) == len(state.values)
+            else [True] * len(state.values),
+            dtype=bool,
+        )
+        if state.objectives:
+            from bonas.pareto import non_dominated
 
-        Y = np.asarray(state.objectives)
-        on_front = non_dominated(Y, ["maximize"] * Y.shape[1])
-        return np.concatenate([np.flatnonzero(on_front), by_value[~on_front[by_value]]])
+            Y = np.asarray(state.objectives)
+            on_front = np.zeros(len(Y), dtype=bool)
+            if feasible.any():
+                rows = np.flatnonzero(feasible)
+                on_front[rows] = non_dominated(Y[rows], ["maximize"] * Y.shape[1])
+            first = np.flatnonzero(on_front)
+            by_value = by_value[~on_front[by_value]]
+        else:
+            first = np.zeros(0, dtype=int)
+        rest = np.concatenate([by_value[feasible[by_value]], by_value[~feasible[by_value]]])
+        return np.concatenate([first, rest]).astype(int)
 
     def _all_candidates(
         self, state: SearchState, rng: np.random.Generator
@@ -696,6 +710,11 @@ class BONASSampler(SpaceSampler):
         if weight > 0:
             assert self._guide is not None  # a weight > 0 needs a proxy
             scores = scores + weight * self._guide.normal_scores(cand_archs, keys)
+        likely = log_pof >= np.log(0.5)
+        if likely.any() and not likely.all():
+            # Neither the prior nor a large improvement may buy a cell that the constraints'
+            # models think more likely infeasible than not, while any other is likely feasible.
+            scores = np.where(likely, scores, -np.inf)
         best = argmax_scores(scores, rng=rng)
         order = [best, *(int(i) for i in np.argsort(-scores, kind="stable") if i != best)]
         self._ranking = _Ranking(number, cand_archs, keys, order)
