@@ -143,7 +143,8 @@ class BONASSampler(SpaceSampler):
             is run; a space no cell of which meets them is an error here. Constraints the
             objective measures go through Optuna's ``trial.set_constraint(key, value)``
             (feasible when ``<= 0``) and are learned, each by a surrogate, as a probability
-            of feasibility.
+            of feasibility; while some candidate is more likely feasible than not, none that
+            is not is proposed.
         seed: Seed of every random choice; the same seed gives the same trials.
         independent_sampler: Samples parameters outside the space (default: RandomSampler
             with the same seed). Each such fallback is logged with its reason.
