@@ -125,6 +125,12 @@ class SearchState:
     taken: set[str] = field(default_factory=set)
     trials: list[FrozenTrial] = field(default_factory=list)
 
+    @property
+    def feasible(self) -> np.ndarray:
+        """Whether each cell of ``archs`` met every constraint it recorded (``True`` where
+        it recorded none)."""
+        return np.array([all(v <= 0 for v in c.values()) for c in self.constraints], dtype=bool)
+
 
 @dataclass(frozen=True)
 class Proposal:

@@ -526,12 +526,7 @@ class BONASSampler(SpaceSampler):
         objective. Under learned constraints the cells that met them all come first (the
         front among them only), so local steps and mutations start from feasible cells."""
         by_value = np.argsort(state.values, kind="stable")[::-1]
-        feasible = np.array(
-            [all(v <= 0 for v in c.values()) for c in state.constraints]
-            if len(state.constraints) == len(state.values)
-            else [True] * len(state.values),
-            dtype=bool,
-        )
+        feasible = state.feasible
         if state.objectives:
             from bonas.pareto import non_dominated
 
@@ -683,12 +678,11 @@ class BONASSampler(SpaceSampler):
                 K_pend = self.known.objective_values(state.pending) * k_signs
                 Z_pend[:, known] = (K_pend - center) / scale
         # Learned constraints: one surrogate each, on the trials that recorded it.
-        feasible = np.ones(len(Y), dtype=bool)
+        feasible = state.feasible
         log_pof = np.zeros(len(cand_archs))
         for name in sorted(set().union(*state.constraints)):
             rows = [i for i, c in enumerate(state.constraints) if name in c]
             c = np.array([state.constraints[i][name] for i in rows])
-            feasible[rows] &= c <= 0
             if len(rows) < 2:
                 continue
             center_c = float(c.mean())
