@@ -15,6 +15,7 @@ from collections.abc import Sequence
 
 import bonas
 from bonas.cli.base import EXIT_INTERRUPTED, EXIT_USAGE, Command, Parser, to_stderr
+from bonas.cli.evaluate import EvaluateSurrogatesCommand
 from bonas.cli.nb201 import InfoCommand
 from bonas.cli.report import ReportCommand
 from bonas.cli.search import SearchCommand
@@ -23,7 +24,12 @@ from bonas.exceptions import BonasError, first_line
 __all__ = ["COMMANDS", "build_parser", "main"]
 
 #: The ``bonas`` commands.
-COMMANDS: tuple[Command, ...] = (SearchCommand(), ReportCommand(), InfoCommand())
+COMMANDS: tuple[Command, ...] = (
+    SearchCommand(),
+    ReportCommand(),
+    InfoCommand(),
+    EvaluateSurrogatesCommand(),
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

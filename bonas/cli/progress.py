@@ -29,6 +29,8 @@ class ProgressBar:
         enabled: Draw at all; when ``False`` every method does nothing.
         width: Columns of the line; default: the terminal's width.
         clock: A monotonic clock in seconds (tests pass a fake one).
+        unit: What is counted, for the rate (``"trials"``; ``"runs"`` for
+            ``bonas evaluate-surrogates``).
     """
 
     def __init__(
@@ -40,8 +42,10 @@ class ProgressBar:
         enabled: bool = True,
         width: int | None = None,
         clock: Callable[[], float] | None = None,
+        unit: str = "trials",
     ) -> None:
         self.total = total
+        self.unit = unit
         self.initial = initial
         self.done = initial
         self.best: float | None = None
@@ -80,7 +84,7 @@ class ProgressBar:
             parts.append(f"best {self.best:.2f}%")
         if self.regret is not None:
             parts.append(f"regret {self.regret:.3f}")
-        parts.append(f"{rate:.2f} trials/s" if math.isfinite(rate) else "- trials/s")
+        parts.append(f"{rate:.2f} {self.unit}/s" if math.isfinite(rate) else f"- {self.unit}/s")
         parts.append(f"ETA {format_duration(eta, clock=True)}")
         if self.note:
             parts.append(self.note)

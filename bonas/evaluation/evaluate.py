@@ -112,7 +112,8 @@ def evaluate_surrogates(
         train_sizes: Classes to train on, each from 1 to the number of classes less 2.
         repeats: Runs per surrogate, encoding and size, each on its own random classes.
         mode: ``"mean"`` or ``"noisy"`` (the training values; see the module).
-        proxies: Zero-cost proxies (names, ``"module:Class"``, classes or instances), scored
+        proxies: Zero-cost proxies (names, ``"module:Class"``, classes, instances or functions
+            ``cells -> scores``), scored
             once on every class; their records have ``train_size`` 0 and rank metrics only.
         target_transform: ``"none"`` (fit on the values) or ``"copula"`` (on their normal
             scores, as ``BONASSampler`` does by default).
@@ -448,6 +449,8 @@ def _resolve(spec: Any, parameter: str, registry: Any, kind: str) -> tuple[str, 
         return spec, cls
     cls = spec if isinstance(spec, type) else type(spec)
     name = getattr(cls, "name", None)
+    if not isinstance(spec, type) and isinstance(getattr(spec, "label", None), str):
+        name = spec.label  # a proxy instance: the name of its function, for one
     return (name if isinstance(name, str) and name else cls.__name__), spec
 
 
@@ -495,6 +498,8 @@ def _encoder_maker(spec: Any, parameter: str) -> tuple[str, Callable[[Any, list[
 def _proxy_maker(spec: Any, parameter: str) -> tuple[str, Callable[[Any], Proxy]]:
     from bonas import proxies
 
+    if callable(spec) and not isinstance(spec, (type, proxies.Proxy)):
+        spec = proxies.as_proxy(spec)  # a function cells -> scores
     label, target = _resolve(spec, parameter, proxies, "proxy")
 
     def build(space: Any) -> Proxy:

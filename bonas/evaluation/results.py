@@ -201,6 +201,9 @@ def plot_kendall_tau(rows: Sequence[Mapping[str, Any]], path: str | Path) -> Pat
                 label=f"{sur} · {enc}",
             )
         ax.set_xscale("log")
+        sizes = sorted({r["train_size"] for r in panel if r["train_size"] > 0})
+        ax.set_xticks(sizes, [str(s) for s in sizes])
+        ax.minorticks_off()
         ax.set_xlabel("training-set size (classes)")
         ax.set_ylabel("Kendall τ on held-out classes")
         ax.set_title(_title(key))
