@@ -13,6 +13,7 @@ import numpy as np
 from sklearn.ensemble import RandomForestRegressor
 
 from bonas.surrogates import Surrogate
+from bonas.surrogates.base import check_Xy
 
 
 class ForestSurrogate(Surrogate):
@@ -21,11 +22,12 @@ class ForestSurrogate(Surrogate):
         self.seed = seed
 
     def fit(self, X: np.ndarray, y: np.ndarray) -> ForestSurrogate:
+        X, y = check_Xy(X, y)  # bonas' errors for bad data, as every surrogate gives
         self.forest_ = RandomForestRegressor(self.n_estimators, random_state=self.seed)
         self.forest_.fit(X, y)
         self.n_features_in_ = X.shape[1]
         return self
 
     def _predict(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        trees = np.stack([tree.predict(X) for tree in self.forest_.estimators_])
+        trees = np.stack([tree.predict(X) if len(X) else X[:, 0] for tree in self.forest_])
         return trees.mean(axis=0), trees.std(axis=0)

@@ -196,3 +196,12 @@ def test_clear_errors_name_the_parameter(bench: NB201Benchmark) -> None:
         run(surrogates=["gp", "gp"])
     with pytest.raises(ConfigurationError, match="'mode' parameter"):
         run(mode="median")
+
+
+def test_the_forest_example_passes_the_surrogate_conformance_suite(monkeypatch: Any) -> None:
+    from bonas.testing.surrogates import check_surrogate
+
+    monkeypatch.syspath_prepend(str(EXAMPLES))
+    from forest_surrogate import ForestSurrogate
+
+    check_surrogate(lambda: ForestSurrogate(n_estimators=30, seed=0))
