@@ -187,6 +187,15 @@ def _fmt(x: float | None, digits: int = 2) -> str:
     return "—" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:.{digits}f}"
 
 
+def _order(variant: str, encoding: str) -> tuple[int, int]:
+    """Rows in the order of :data:`VARIANTS` and :data:`ENCODINGS` (others last)."""
+    names = list(VARIANTS)
+    return (
+        names.index(variant) if variant in names else len(names),
+        ENCODINGS.index(encoding) if encoding in ENCODINGS else len(ENCODINGS),
+    )
+
+
 def _tau_table(rows: list[dict[str, Any]], table: str, mode: str) -> list[str]:
     sizes = sorted({r["train_size"] for r in rows if r["train_size"] > 0})
     lines = [
@@ -197,7 +206,7 @@ def _tau_table(rows: list[dict[str, Any]], table: str, mode: str) -> list[str]:
     for r in rows:
         if r["table"] == table and r["mode"] == mode and r["train_size"] > 0:
             cells.setdefault((r["surrogate"], r["encoding"]), {})[r["train_size"]] = r
-    for (variant, encoding), by_size in cells.items():
+    for (variant, encoding), by_size in sorted(cells.items(), key=lambda kv: _order(*kv[0])):
         parts = []
         for s in sizes:
             r = by_size.get(s)
@@ -245,7 +254,7 @@ def _goal_coverage(rows: list[dict[str, Any]]) -> list[str]:
         if r["train_size"] in sizes and r["coverage_90"] is not None:
             key = (r["table"], r["mode"], r["surrogate"], r["encoding"])
             cells.setdefault(key, {})[r["train_size"]] = r["coverage_90"]
-    for key, by_size in sorted(cells.items()):
+    for key, by_size in sorted(cells.items(), key=lambda kv: (kv[0][:2], _order(*kv[0][2:]))):
         parts = []
         for s in sizes:
             c = by_size.get(s)
@@ -379,10 +388,9 @@ def cmd_report(ns: argparse.Namespace) -> None:
         "",
         "TODO: the published values are not filled in — they could not be checked against the "
         "paper (White, Zela, Ru, Liu, Hutter, 'How Powerful are Performance Predictors in "
-        "Neural Architecture Search?', NeurIPS 2021). Differences in protocol to state once "
-        "they are: their test set is a fixed random sample of architectures, not every other "
-        "class; their GP and BANANAS use their own encodings and hyperparameters; NB201 cells "
-        "there are not merged by isomorphism class.",
+        "Neural Architecture Search?', NeurIPS 2021). The differences in protocol are to be "
+        "stated from the paper at the same time (its test set, its predictors' encodings and "
+        "hyperparameters, whether isomorphic NB201 cells are merged as here).",
         "",
         *_white_table(rows),
         "",

@@ -150,7 +150,7 @@ def _title(key: tuple[Any, ...]) -> str:
 
 
 _MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
-_STYLES = ("-", "--", ":", "-.")
+_STYLES: tuple[Any, ...] = ("-", "--", ":", "-.", (0, (5, 1, 1, 1, 1, 1)))
 
 
 def plot_kendall_tau(rows: Sequence[Mapping[str, Any]], path: str | Path) -> Path:
@@ -163,7 +163,7 @@ def plot_kendall_tau(rows: Sequence[Mapping[str, Any]], path: str | Path) -> Pat
     from bonas.report import new_figure
 
     panels = _panels(rows)
-    fig = new_figure((7.5, 4.2 * len(panels) + 0.8))
+    fig = new_figure((10.0, 4.2 * len(panels) + 0.8))
     axes = fig.subplots(len(panels), 1, squeeze=False)[:, 0]
     surrogates = list(dict.fromkeys(r["surrogate"] for r in rows if r["train_size"] > 0))
     encodings = list(dict.fromkeys(r["encoding"] for r in rows if r["train_size"] > 0))
@@ -208,7 +208,7 @@ def plot_kendall_tau(rows: Sequence[Mapping[str, Any]], path: str | Path) -> Pat
         ax.set_ylabel("Kendall τ on held-out classes")
         ax.set_title(_title(key))
         ax.grid(True, alpha=0.3)
-        ax.legend(fontsize=7, ncol=2, loc="best")
+        ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     fig.savefig(path)
     return Path(path)
 
