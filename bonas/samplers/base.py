@@ -529,10 +529,10 @@ class SpaceSampler(BaseSampler, abc.ABC):
         )
         return self.space.sample(1, rng)[0]
 
-    def _warn_once(self, key: str, message: str) -> None:
+    def _warn_once(self, key: str, message: str, level: int = logging.WARNING) -> None:
         if key not in self._warned:
             self._warned.add(key)
-            logging.getLogger(type(self).__module__).warning(message)
+            logging.getLogger(type(self).__module__).log(level, message)
             optuna.logging.get_logger("optuna").debug(message)
 
 

@@ -6,6 +6,7 @@ space, and hands the numerical work to the layers below (encoding → surrogate 
 
 from __future__ import annotations
 
+import logging
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -209,6 +210,7 @@ class BONASSampler(SpaceSampler):
             "warm_start_pool": warm_start_pool,
             "prior_weight": prior_weight,
         }
+        self._warm_start_given = not (isinstance(warm_start, str) and warm_start == "auto")
         self.warm_start, self._proxy = self._resolve_warm_start(
             warm_start, legacy, n_startup_trials, acquisition
         )
@@ -465,7 +467,11 @@ class BONASSampler(SpaceSampler):
             self._pool = None  # the representatives depend on the directions
         if len(state.values) < self.n_startup_trials:
             started = len(state.values) + len(state.pending)
-            if self._guide is not None and started < self.n_warm_start:
+            if (
+                self._guide is not None
+                and started < self.n_warm_start
+                and self._proxy_applies(state)
+            ):
                 archs, keys = self._guide.top()
                 free = [i for i, key in enumerate(keys) if key not in state.taken]
                 if free:
@@ -478,12 +484,35 @@ class BONASSampler(SpaceSampler):
             return self._model_based_multi(state, rng, trial.number)
         return self._model_based(state, rng, trial.number)
 
+    def _proxy_applies(self, state: SearchState) -> bool:
+        """Whether the warm start's proxy may pick startup cells and steer the search: with
+        one objective, or when every objective after the first is known. A proxy such as
+        synflow grows with the cell's size, so its top cells lie at the costly end of a front
+        whose cost the sampler learns (a latency): there it would pull the search away from
+        the cheap end it cannot see (``benchmarks/results/nb201_multi.md``)."""
+        learned = [j for j in range(1, len(state.signs)) if j not in self.known.objectives]
+        if learned and self._guide is not None:
+            self._warn_once(
+                "proxy-off",
+                f"BONASSampler: the warm start's proxy is not used in this study: objective(s) "
+                f"{learned} are learned, and a proxy that grows with the cell's size would "
+                "favour their costly end; every startup cell is random and there is no prior. "
+                "Declare exact objectives through known_objectives to keep it.",
+                logging.WARNING if self._warm_start_given else logging.INFO,
+            )
+        return not learned
+
     def _prior_exponent(self, state: SearchState) -> float:
         """The πBO exponent of the proxy's prior at this step (0: no prior); see
         :func:`~bonas.acquisition.prior.gated_weight`."""
         from bonas.acquisition.prior import MIN_VALUES, gated_weight
 
-        if self._guide is None or self.prior_weight == 0 or len(state.values) < MIN_VALUES:
+        if (
+            self._guide is None
+            or self.prior_weight == 0
+            or len(state.values) < MIN_VALUES
+            or not self._proxy_applies(state)
+        ):
             return 0.0
         seen = self._guide.normal_scores(
             state.archs, [self.space.canonical(a) for a in state.archs]

@@ -176,7 +176,7 @@ def test_a_constrained_run_finds_the_optimum_in_its_class(multi: ModuleType) -> 
 
 def test_the_jobs_go_seed_by_seed(multi: ModuleType) -> None:
     jobs = multi.front_jobs(multi.parse_args(["run-front", "--seeds", "2", "--seed0", "3"]))
-    per_seed = len(multi.FRONT_STRATEGIES) * len(multi.SETS) * len(multi.DATASETS)
+    per_seed = len(multi.DEFAULT_FRONT) * len(multi.SETS) * len(multi.DATASETS)
     assert [job[3] for job in jobs] == [3] * per_seed + [4] * per_seed
     assert {job[:3] for job in jobs[:per_seed]} == {job[:3] for job in jobs[per_seed:]}
     jobs = multi.constrained_jobs(multi.parse_args(["run-constrained", "--seeds", "1"]))

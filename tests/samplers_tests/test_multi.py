@@ -84,6 +84,50 @@ def test_the_model_based_front_beats_a_random_one_of_the_same_size() -> None:
     assert np.mean(ours) > np.mean(theirs)
 
 
+class CountingProxy:
+    """synflow-like scores (the cell's size) that count the cells they were asked about."""
+
+    def __init__(self) -> None:
+        self.cells = 0
+
+    def __call__(self, cells: list[Any]) -> np.ndarray:
+        self.cells += len(cells)
+        return np.array([BENCH.model_size(a) for a in cells], dtype=np.float64)
+
+
+def test_a_learned_cost_objective_turns_the_proxy_off(caplog: pytest.LogCaptureFixture) -> None:
+    """With a learned second objective (latency), a proxy that grows with size would pull
+    the search to the costly end of the front: no startup cell and no prior come from it, so
+    the trials are those of warm_start=None, and the sampler says so once."""
+    proxy = CountingProxy()
+    warm = BONASSampler(SPACE, seed=3, n_startup_trials=6, warm_start=proxy)
+    cold = BONASSampler(SPACE, seed=3, n_startup_trials=6, warm_start=None)
+    with caplog.at_level(logging.INFO, logger="bonas.samplers.bo"):
+        ours = _mo_study(warm)
+        ours.optimize(accuracy_and_latency, n_trials=14)
+    theirs = _mo_study(cold)
+    theirs.optimize(accuracy_and_latency, n_trials=14)
+    assert [t.params for t in ours.trials] == [t.params for t in theirs.trials]
+    assert proxy.cells == 0  # never asked
+    told = [r for r in caplog.records if "proxy is not used" in r.getMessage()]
+    assert len(told) == 1
+    assert told[0].levelno == logging.WARNING  # the proxy was asked for, so it is a warning
+
+
+def test_with_every_other_objective_known_the_proxy_picks_the_startup_cells() -> None:
+    """Accuracy × a known size: the proxy's top cells start the search as with one
+    objective (it can be weighed against the exact size)."""
+    proxy = CountingProxy()
+    sampler = BONASSampler(
+        SPACE, seed=3, n_startup_trials=6, warm_start=proxy, known_objectives={1: size}
+    )
+    study = _mo_study(sampler)
+    study.optimize(accuracy_and_size, n_trials=3)
+    assert proxy.cells > 0
+    top = set(sampler._guide.top()[1]) if sampler._guide is not None else set()
+    assert all(SPACE.canonical(a) in top for a in _cells(study))
+
+
 def test_a_known_objective_runs_the_leanest_member_of_each_class() -> None:
     """Members of a class compute one function; with the size known, the member run is the
     smallest one of its class (an unused convolution still has parameters)."""
