@@ -71,7 +71,9 @@ class BONASSampler(SpaceSampler):
     In a study with several objectives (``directions=[...]``), each objective that is not
     known gets a surrogate of its own, and the next cell maximizes the log expected
     hypervolume improvement (:mod:`bonas.acquisition.multi`); the warm start and its prior
-    concern the first objective (put the accuracy first).
+    concern the first objective (put the accuracy first), and are used only where every other
+    objective is known (a proxy that grows with the cell's size would favour the costly end
+    of a learned cost such as latency).
 
     For each trial it fits a surrogate to the finished trials (encoded architectures →
     values), fantasizes the trials other workers are running (kriging believer), and proposes
