@@ -137,6 +137,8 @@ def test_a_tiny_grid_writes_records_and_a_report_computed_from_them(
         name = r["bound"]["objective"]
         bound = single.quantile(name, r["bound"]["quantile"])
         hit = _first_hit(r, single, bound)
+        # A run stops at the query that finds the optimum.
+        assert len(r["cells"]) == (QUERIES if hit is None else hit)
         heading = multi.CONSTRAINTS[constraint][2]
         cells = _row(text, strategy, f"### {heading}")
         optimum, _ = single.constrained_optimum(**{f"max_{name}": bound})
