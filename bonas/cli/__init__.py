@@ -12,8 +12,10 @@ driver), :mod:`~bonas.cli.benchmark` (what a ``bonas search NAME`` command imple
 :mod:`~bonas.cli.nb201` and :mod:`~bonas.cli.digits` (the two of them; ``--objectives`` and the
 bounds ``--max-params`` / ``--max-latency`` / ``--max-flops`` of ``nb201`` are
 :mod:`~bonas.cli.nb201_multi`'s, their units :mod:`~bonas.cli.units`'s),
-:mod:`~bonas.cli.report`, :mod:`~bonas.cli.evaluate` (``bonas evaluate-surrogates``), and the
-storage, workers, session, progress bar and output they share.
+:mod:`~bonas.cli.report` (``--html``: :mod:`~bonas.cli.html`), :mod:`~bonas.cli.evaluate`
+(``bonas evaluate-surrogates``), :mod:`~bonas.cli.explain` (``bonas explain``; the best cells
+and explanations of a study are :mod:`~bonas.cli.insight`'s), and the storage, workers,
+session, progress bar and output they share.
 Optuna, torch and the tables are imported inside the commands, so ``bonas --help`` is instant.
 """
 

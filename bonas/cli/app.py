@@ -16,6 +16,7 @@ from collections.abc import Sequence
 import bonas
 from bonas.cli.base import EXIT_INTERRUPTED, EXIT_USAGE, Command, Parser, to_stderr
 from bonas.cli.evaluate import EvaluateSurrogatesCommand
+from bonas.cli.explain import ExplainCommand
 from bonas.cli.nb201 import InfoCommand
 from bonas.cli.report import ReportCommand
 from bonas.cli.search import SearchCommand
@@ -29,6 +30,7 @@ COMMANDS: tuple[Command, ...] = (
     ReportCommand(),
     InfoCommand(),
     EvaluateSurrogatesCommand(),
+    ExplainCommand(),
 )
 
 

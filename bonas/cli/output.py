@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 from bonas.cli.base import to_stderr, to_stdout
 from bonas.cli.benchmark import StudyRecord
-from bonas.exceptions import MissingDependencyError, UsageError, first_line
+from bonas.cli.insight import CELLS_DIR, draw_best_cells
+from bonas.exceptions import BonasError, MissingDependencyError, UsageError, first_line
 from bonas.report import format_row
 
 if TYPE_CHECKING:
@@ -113,6 +114,7 @@ def write_outputs(
     as_json: bool,
     quiet: bool = False,
     logged: int = 0,
+    html: bool = False,
 ) -> None:
     """Summarize ``study`` with the command that made it, write its files to ``out``, and
     print the summary (or, with ``as_json``, the JSON object of ``summary.json``).
@@ -130,6 +132,8 @@ def write_outputs(
         as_json: Print the JSON object instead of the summary.
         quiet: Print nothing (the files are still written).
         logged: Warnings this run wrote to ``bonas.log`` (a line on stderr says so).
+        html: Also write ``report.html`` (:mod:`bonas.cli.html`): one self-contained page with
+            the figure, the best cells and the explanation of each objective.
     """
     record = StudyRecord(study, spec, study.get_trials(deepcopy=False))
     report = benchmark.summarize(record, wall_time_s=wall_time_s)
@@ -140,6 +144,13 @@ def write_outputs(
     except MissingDependencyError as err:
         files["plot"] = None
         to_stderr(f"bonas {command}: warning: {first_line(err)}; no plot written\n")
+    try:
+        if draw_best_cells(study, record.trials, spec, out):
+            files["cells"] = str(out / CELLS_DIR)
+    except MissingDependencyError as err:
+        to_stderr(f"bonas {command}: warning: {first_line(err)}; no cells drawn\n")
+    if html:
+        files["html"] = str(_write_html(study, spec, out, report.text, files.get("plot")))
     files["summary"] = str(out / "summary.json")
     result = {
         "command": command,
@@ -159,3 +170,34 @@ def write_outputs(
             f"bonas {command}: {logged} warning(s) from the sampler and libraries are in "
             f"{out / 'bonas.log'}\n"
         )
+
+
+def _write_html(
+    study: optuna.Study, spec: Mapping[str, Any], out: Path, summary: str, plot: str | None
+) -> Path:
+    """``report.html``; where the study cannot be explained (too few trials), the page says
+    why instead."""
+    from bonas.cli.html import write_html
+    from bonas.cli.insight import best_cells, explain_study, space_of
+
+    trials = study.get_trials(deepcopy=False)
+    explanations = []
+    error = None
+    try:
+        explanations = explain_study(study, spec, range(len(study.directions)))
+    except BonasError as err:
+        error = first_line(err)
+    try:
+        cells = best_cells(study, trials, space_of(spec))
+    except BonasError:
+        cells = []
+    return write_html(
+        out,
+        study=study,
+        spec=spec,
+        summary=summary,
+        plot=Path(plot) if plot else None,
+        cells=cells,
+        explanations=explanations,
+        explain_error=error,
+    )

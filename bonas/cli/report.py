@@ -20,8 +20,9 @@ __all__ = ["ReportCommand"]
 
 
 class ReportCommand(Command):
-    """``bonas report``: the summary, ``trials.csv``, the figure and ``summary.json`` of a
-    study, from the ``bonas search`` command that made it."""
+    """``bonas report``: the summary, ``trials.csv``, the figure, the best cells and
+    ``summary.json`` of a study, from the ``bonas search`` command that made it; with
+    ``--html``, also one self-contained page (``report.html``)."""
 
     name = "report"
     help = "summarize an existing study"
@@ -33,6 +34,12 @@ class ReportCommand(Command):
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:
         storage_options(parser, study_help="default: the storage's only study")
         output_options(parser)
+        parser.add_argument(
+            "--html",
+            action="store_true",
+            help="also write report.html: one self-contained page with the figure, the best "
+            "cells drawn and the explanation (bonas explain) of each objective",
+        )
 
     def take_action(self, args: argparse.Namespace) -> int:
         import optuna
@@ -60,5 +67,6 @@ class ReportCommand(Command):
             requested_trials=None,
             wall_time_s=None,
             as_json=args.json,
+            html=args.html,
         )
         return 0
