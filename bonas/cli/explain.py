@@ -20,6 +20,9 @@ from bonas.report import benchmark_spec
 
 __all__ = ["ExplainCommand"]
 
+# bonas.explain.IMPORTANCE_EVALUATORS, written out so that `bonas --help` imports no numpy.
+_IMPORTANCES = ("auto", "fanova", "ped_anova", "none")
+
 
 class ExplainCommand(Command):
     """``bonas explain``: the effect of each operation on each edge and of each path on a
@@ -36,8 +39,6 @@ class ExplainCommand(Command):
     epilog = "example: bonas explain --study-name nb201-cifar10-mean-bonas-seed0 --json"
 
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:
-        from bonas.explain import IMPORTANCE_EVALUATORS
-
         storage_options(parser, study_help="default: the storage's only study")
         parser.add_argument(
             "--objective",
@@ -60,7 +61,7 @@ class ExplainCommand(Command):
         )
         parser.add_argument(
             "--importance",
-            choices=IMPORTANCE_EVALUATORS,
+            choices=_IMPORTANCES,
             default="auto",
             help="Optuna's parameter importances shown beside: fanova, ped_anova, auto "
             "(fanova where scikit-learn is installed) or none (default: auto)",

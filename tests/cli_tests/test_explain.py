@@ -214,3 +214,10 @@ def test_the_html_report_renders_without_console_errors(tmp_path: Path) -> None:
     shots = os.environ.get("BONAS_SCREENSHOT_DIR")
     if shots:
         shutil.copy(shot, Path(shots) / "report.png")
+
+
+def test_the_importance_choices_are_the_library_s() -> None:
+    from bonas.cli.explain import _IMPORTANCES
+    from bonas.explain import IMPORTANCE_EVALUATORS
+
+    assert _IMPORTANCES == IMPORTANCE_EVALUATORS
