@@ -34,7 +34,7 @@ from bonas.cli.storage import (
     storage_errors,
     storage_options,
 )
-from bonas.cli.workers import WORKER_FLAG, StopAtTotal, WorkerPool, worker_options
+from bonas.cli.workers import WORKER_FLAG, StopAtTotal, WorkerPool, lock_path, worker_options
 from bonas.exceptions import BonasError, UsageError
 from bonas.report import BENCHMARK_ATTR, best_trial, finished_count
 
@@ -156,7 +156,15 @@ class SearchCommand(Command):
             session.pool = WorkerPool(argv, storage.absolute().url, args.workers - 1).start()
         wait = storage.has_heartbeat and args.heartbeat > 0
         try:
-            done = _optimize(args, study, objective, session, n_run, wait_for_running=wait)
+            done = _optimize(
+                args,
+                study,
+                objective,
+                session,
+                n_run,
+                wait_for_running=wait,
+                storage_url=storage.absolute().url,
+            )
         except KeyboardInterrupt:
             session.stop_requested = True
             done = -1
@@ -330,9 +338,11 @@ def _optimize(
     n_run: int,
     *,
     wait_for_running: bool,
+    storage_url: str,
 ) -> int:
     """Run trials until the study has ``args.trials`` finished ones (counting every worker's);
-    returns the finished trials at the end."""
+    returns the finished trials at the end. The workers on this machine decide on their next
+    trial one at a time (:class:`~bonas.cli.workers.StopAtTotal`'s lock)."""
     from bonas.cli.progress import ProgressBar
     from bonas.guard import guard_objective
 
@@ -356,9 +366,11 @@ def _optimize(
         args.trials,
         wait_for_running=wait_for_running,
         should_stop=lambda: session.stop_requested,
+        lock=lock_path(storage_url, study.study_name),
     )
 
     def run_trial(trial: optuna.Trial) -> Any:
+        stopper.release()  # this trial exists: the other workers may decide
         session.started.add(trial.number)
         return guarded(trial)
 
@@ -375,8 +387,11 @@ def _optimize(
     try:
         with graceful_sigint(session):
             # The bound only ends a run whose trials keep failing; the callback ends the others.
-            study.optimize(run_trial, n_trials=2 * n_run + 10, callbacks=[callback])
+            if stopper.check(study):
+                study.optimize(run_trial, n_trials=2 * n_run + 10, callbacks=[callback])
+            done = stopper.finished
     finally:
+        stopper.release()
         bar.close()
         session.bar = None
     return done

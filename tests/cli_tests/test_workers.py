@@ -127,3 +127,35 @@ def test_a_postgresql_search_writes_its_password_nowhere(
         assert secret not in text
     for path in files:
         assert secret.encode() not in path.read_bytes(), path
+
+
+@pytest.mark.parametrize("locked", [True, False])
+def test_a_worker_deciding_while_another_creates_its_trial_waits_for_it(
+    tmp_path: Path, locked: bool
+) -> None:
+    """Two workers of one study decide on a next trial at the same moment, one trial short
+    of the total. With the shared lock the second decides only once the first one's trial
+    exists, sees that the total is in hand and runs none; without it both would run one."""
+    import threading
+
+    from bonas.cli.workers import StopAtTotal, lock_path
+
+    url = f"sqlite:///{tmp_path / 'study.db'}"
+    study = optuna.create_study(storage=url, study_name="race")
+    lock = lock_path(url, "race") if locked else None
+    first = StopAtTotal(1, wait_for_running=True, lock=lock)
+    second = StopAtTotal(1, wait_for_running=True, lock=lock)
+    assert first.check(study)  # the first decides to run the last trial
+    decided: list[bool] = []
+    other = threading.Thread(target=lambda: decided.append(second.check(study)))
+    other.start()
+    other.join(timeout=1.0)
+    # Without the lock the second has already decided, before the first trial exists.
+    assert other.is_alive() == locked
+    trial = study.ask()  # the first one's trial exists ...
+    first.release()  # ... and the first lets the others decide
+    study.tell(trial, 1.0)
+    other.join(timeout=30)
+    second.release()
+    assert decided == [not locked]
+    assert len(study.trials) == 1
