@@ -496,6 +496,14 @@ class BONASSampler(SpaceSampler):
 
     # -- the search -----------------------------------------------------------------------
     def propose(self, state: SearchState, rng: np.random.Generator, trial: FrozenTrial) -> Any:
+        arch = self._propose(state, rng, trial)
+        if self._sources:
+            # Each source's weight at this trial (None: the startup, before any is weighed).
+            weights = {s.name: self.transfer_weights_.get(s.name) for s in self._sources}
+            return Proposal(arch, {TRANSFER_ATTR: weights})
+        return arch
+
+    def _propose(self, state: SearchState, rng: np.random.Generator, trial: FrozenTrial) -> Any:
         if state.signs != self._signs:
             self.known.check_study(len(state.signs))
             self._signs = state.signs
@@ -528,12 +536,11 @@ class BONASSampler(SpaceSampler):
             arch = self._source_step(state)
         if arch is not None:
             self._ranking = None
-        elif len(state.signs) > 1 or any(state.constraints):
+            return arch
+        if len(state.signs) > 1 or any(state.constraints):
             arch = self._model_based_multi(state, rng, trial.number)
         else:
             arch = self._model_based(state, rng, trial.number)
-        if self._sources:
-            return Proposal(arch, {TRANSFER_ATTR: dict(self.transfer_weights_)})
         return arch
 
     # -- transfer -------------------------------------------------------------------------
