@@ -10,6 +10,7 @@ takes seconds; the summary compares the incumbent with the table's optimum (regr
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 from collections.abc import Mapping
 from pathlib import Path
@@ -22,14 +23,67 @@ from bonas.cli.nb201_multi import BOUNDS, NB201Problem, objective_names
 from bonas.cli.units import compact_count, count, format_seconds, latency
 from bonas.nb201 import report as nb201_report
 from bonas.nb201.report import make_benchmark
-from bonas.report import CSV_COLUMNS
+from bonas.report import CSV_COLUMNS, format_row
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from optuna.samplers import BaseSampler
+    from optuna.trial import FrozenTrial
 
     from bonas.spaces.base import SearchSpace
 
-__all__ = ["InfoCommand", "NB201Search", "dataset", "mode"]
+__all__ = ["InfoCommand", "NB201Search", "dataset", "format_trust", "mode", "transfer_sources"]
+#: The trial system attribute where BONASSampler records each source's weight.
+_TRANSFER_ATTR = "bonas:transfer"
+
+
+def transfer_sources(args: argparse.Namespace) -> tuple[Any, ...]:
+    """The sources of ``--transfer-from``: ``nb201:DATASET`` (the table), ``STUDY`` (in
+    ``--storage``) or ``STUDY@URL``."""
+    from bonas.cli.samplers import KNOWN_FUNCTIONS
+    from bonas.cli.storage import load_study, parse_storage
+    from bonas.exceptions import UsageError
+    from bonas.nb201 import NB201Benchmark
+
+    if args.sampler not in KNOWN_FUNCTIONS:
+        raise UsageError(
+            f"--transfer-from needs a bonas sampler ({', '.join(sorted(KNOWN_FUNCTIONS))}); "
+            f"--sampler {args.sampler} cannot use a source"
+        )
+    sources: list[Any] = []
+    for text in args.transfer_from:
+        if text.startswith("nb201:"):
+            sources.append(NB201Benchmark(dataset(text.removeprefix("nb201:"))))
+            continue
+        name, at, url = text.partition("@")
+        storage = parse_storage(url if at else args.storage)
+        sources.append(load_study(storage, name))
+    return tuple(sources)
+
+
+def transfer_trust(trials: Sequence[FrozenTrial]) -> dict[str, float | None] | None:
+    """Each source's weight at the last trial that recorded them (``None`` for a source not
+    yet weighed: the startup); ``None`` where no trial did."""
+    for trial in reversed(trials):
+        weights = trial.system_attrs.get(_TRANSFER_ATTR)
+        if isinstance(weights, dict):
+            return {str(k): None if v is None else float(v) for k, v in weights.items()}
+    return None
+
+
+def format_trust(weights: Mapping[str, float | None]) -> str:
+    """``c10 weight 0.93 (trusted); swapped weight 0.00 (ignored: the values contradict it)``."""
+
+    def text(w: float | None) -> str:
+        if w is None:
+            return "its best cells started the search; not weighed yet"
+        if w > 0:
+            return f"weight {w:.2f} (trusted)"
+        return "weight 0.00 (ignored: the values contradict it)"
+
+    return "; ".join(f"{name} {text(w)}" for name, w in weights.items())
+
 
 _SPACES = ("nb201",)
 
@@ -75,8 +129,8 @@ class NB201Search(SearchBenchmark):
     default_trials = 100
     study_name = "nb201-{dataset}-{mode}-{sampler}-seed{seed}"
     options = ("dataset", "mode", "objectives", *BOUNDS)
-    spec_keys = ("dataset", "mode", "objectives", *BOUNDS, "sampler", "seed")
-    spec_defaults = {"objectives": ["accuracy"], **dict.fromkeys(BOUNDS)}
+    spec_keys = ("dataset", "mode", "objectives", *BOUNDS, "transfer_from", "sampler", "seed")
+    spec_defaults = {"objectives": ["accuracy"], **dict.fromkeys(BOUNDS), "transfer_from": None}
     csv_attrs = CSV_COLUMNS[3:-1]
     csv_floats = ("regret", "train_time")
     plot_file = "incumbent.png"
@@ -128,6 +182,15 @@ class NB201Search(SearchBenchmark):
             metavar="N",
             help="a bound on the FLOPs of one forward pass on one image, e.g. 100M",
         )
+        parser.add_argument(
+            "--transfer-from",
+            action="append",
+            default=None,
+            metavar="SOURCE",
+            help="what another search learned, as prior knowledge (bonas samplers; repeat for "
+            "several): STUDY (a study in --storage), STUDY@URL (in another storage) or "
+            "nb201:DATASET (that dataset's whole table)",
+        )
 
     def spec(self, args: argparse.Namespace) -> dict[str, Any]:
         return {
@@ -135,6 +198,7 @@ class NB201Search(SearchBenchmark):
             "dataset": args.dataset,
             "mode": args.mode,
             **NB201Problem.from_args(args).spec(),
+            **({"transfer_from": list(args.transfer_from)} if args.transfer_from else {}),
             "sampler": args.sampler,
             "seed": args.seed,
         }
@@ -149,6 +213,8 @@ class NB201Search(SearchBenchmark):
         for key, value in problem.bounds.items():
             text = format_seconds(value) if key == "max_latency" else compact_count(value)
             name += f"-{key.replace('_', '-')}{text.replace(' ', '')}"
+        for source in args.transfer_from or ():
+            name += "-from-" + source.partition("@")[0]
         return name
 
     def study_name_help(self) -> str:
@@ -167,6 +233,8 @@ class NB201Search(SearchBenchmark):
         problem = nb201_multi.sampler_problem(
             args.dataset, NB201Problem.from_args(args), args.sampler
         )
+        if args.transfer_from:
+            problem = dataclasses.replace(problem, transfer_from=transfer_sources(args))
         return make_sampler(args.sampler, space, seed=args.seed, mode=args.mode, problem=problem)
 
     def summarize(self, record: StudyRecord, *, wall_time_s: float | None) -> Report:
@@ -177,7 +245,12 @@ class NB201Search(SearchBenchmark):
         summary = nb201_report.summarize(
             record.study, bench, trials=record.trials, wall_time_s=wall_time_s
         )
-        return Report(summary.to_dict(), nb201_report.format_summary(summary))
+        data, text = summary.to_dict(), nb201_report.format_summary(summary)
+        trust = transfer_trust(record.trials)
+        if trust is not None:
+            data["transfer_weights"] = trust
+            text += format_row("transfer", format_trust(trust))
+        return Report(data, text)
 
     def plot_name(self, spec: Mapping[str, Any]) -> str:
         """``pareto.png`` for a study of several objectives, else ``incumbent.png``."""

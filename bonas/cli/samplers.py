@@ -42,12 +42,15 @@ class Problem:
             samplers of :data:`KNOWN_FUNCTIONS` never propose a cell that breaks one; the
             others read them from ``trial.set_constraint``, which the objective then calls).
         constrained: Whether the run has constraints at all (known or measured).
+        transfer_from: Studies or tables of other datasets (the bonas samplers'
+            ``transfer_from``).
     """
 
     n_objectives: int = 1
     known_objectives: Mapping[int, Callable[[Any], float]] = field(default_factory=dict)
     known_constraints: Mapping[str, Callable[[Any], float]] = field(default_factory=dict)
     constrained: bool = False
+    transfer_from: tuple[Any, ...] = ()
 
 
 #: One objective, no constraints.
@@ -84,6 +87,8 @@ def _bonas(
         known["known_objectives"] = dict(problem.known_objectives)
     if problem.known_constraints:
         known["known_constraints"] = dict(problem.known_constraints)
+    if problem.transfer_from:
+        known["transfer_from"] = list(problem.transfer_from)
     # With noisy values the incumbent of log-EI is the best posterior mean, not the luckiest draw.
     acquisition: Literal["logei", "noisy_logei"] = "noisy_logei" if mode == "noisy" else "logei"
     return BONASSampler(space, seed=seed, acquisition=acquisition, warm_start=warm_start, **known)

@@ -17,12 +17,14 @@ import numpy as np
 from bonas._validation import bind_options, check_choice, check_int, invalid
 from bonas.exceptions import ConfigurationError
 from bonas.proxies.base import Proxy
-from bonas.samplers.base import SearchState, SpaceSampler, SpaceSamplerOptions
+from bonas.samplers.base import Proposal, SearchState, SpaceSampler, SpaceSamplerOptions
 from bonas.samplers.known import KnownFunctions
+from bonas.samplers.transfer import SourceData, read_sources, source_weights
 from bonas.samplers.warm_start import ProxyGuide, WarmStart, make_proxy
 from bonas.spaces.pool import class_pool
 
 if TYPE_CHECKING:
+    import optuna
     from optuna.trial import FrozenTrial
     from typing_extensions import Unpack
 
@@ -36,10 +38,13 @@ __all__ = ["BONASSampler", "SearchState", "WarmStart"]
 AcquisitionName = Literal["logei", "noisy_logei", "ucb", "thompson"]
 _ACQUISITIONS = ("logei", "noisy_logei", "ucb", "thompson")
 _ENCODING_MEMO_LIMIT = 200_000  # cells whose encoding is kept between suggestions
+_ZERO_SHOT_POOL = 1000  # the sources' best classes kept for the zero-shot startup
 CandidateSearch = Literal["auto", "enumerate", "mutation"]
 _CANDIDATE_SEARCHES = ("auto", "enumerate", "mutation")
 # A proposal that lost its class to another worker is drawn among at most this many next-best.
 _MAX_SPREAD = 16
+#: The trial system attribute holding the weight of each ``transfer_from`` source at that trial.
+TRANSFER_ATTR = "bonas:transfer"
 # The options BONASSampler passes to each acquisition itself (acquisition_kwargs may not).
 _ACQUISITION_GIVEN = {
     "logei": ("surrogate", "best_f"),
@@ -148,6 +153,19 @@ class BONASSampler(SpaceSampler):
             (feasible when ``<= 0``) and are learned, each by a surrogate, as a probability
             of feasibility; while some candidate is more likely feasible than not, none that
             is not is proposed.
+        transfer_from: What finished searches on other datasets learned, on the same space
+            and with the same direction (:mod:`bonas.samplers.transfer`): an Optuna study (any
+            storage; its COMPLETE trials are learned once by a copy of the surrogate), a table
+            (:class:`~bonas.tabular.TabularBenchmark`, e.g. ``NB201Benchmark("cifar10")``), or
+            a list of them. The first ``n_transfer_cells`` startup trials are the sources' best
+            classes (zero-shot); then the sources are the prior mean of the surrogate, weighted
+            by a non-negative least-squares fit to the values seen, and every other model-based
+            trial is the best untaken class by the sources so weighted. A source the values
+            contradict gets weight 0 (:attr:`transfer_weights_` and each trial's system
+            attribute ``"bonas:transfer"`` hold the weights). A source on another space is an
+            error; a study with no finished trial is left out with a warning.
+        n_transfer_cells: Startup trials taken from the sources' best classes, in order (the
+            proxy's picks follow them). ``None``: half of the startup trials, rounded up.
         seed: Seed of every random choice; the same seed gives the same trials.
         independent_sampler: Samples parameters outside the space (default: RandomSampler
             with the same seed). Each such fallback is logged with its reason.
@@ -188,6 +206,8 @@ class BONASSampler(SpaceSampler):
         known_constraints: Mapping[str, Callable[[Any], float]]
         | Sequence[Callable[[Any], float]]
         | None = None,
+        transfer_from: optuna.Study | Any | Sequence[Any] | None = None,
+        n_transfer_cells: int | None = None,
         **options: Unpack[SpaceSamplerOptions],
     ) -> None:
         from bonas.surrogates.transforms import TARGET_TRANSFORMS
@@ -240,6 +260,19 @@ class BONASSampler(SpaceSampler):
         self._models: dict[str, Surrogate] = {}
         self._models_fitted_on: dict[str, tuple[int, ...]] = {}
         self._signs: tuple[float, ...] = (1.0,)
+        # Transfer: the sources as read, their scores of the space's cells (built when first
+        # needed), their best classes in order, and the weights at the last model-based trial.
+        self._sources: list[SourceData] = read_sources(space, transfer_from)
+        if n_transfer_cells is None:
+            n_transfer_cells = (n_startup_trials + 1) // 2 if self._sources else 0
+        check_int(n_transfer_cells, "n_transfer_cells", owner, low=0, high=n_startup_trials)
+        self.n_transfer_cells = n_transfer_cells if self._sources else 0
+        # Every other model-based trial (an odd number of values seen) is a source step.
+        self.transfer_every = 2
+        self._source_guides: list[ProxyGuide] | None = None
+        self._zero_shot: tuple[list[Any], list[str]] | None = None
+        self.transfer_weights_: dict[str, float] = {}
+        self.transfer_rho_: dict[str, float] = {}
 
     @classmethod
     def bananas(cls, space: SearchSpace[Any], **options: Any) -> BONASSampler:
@@ -463,15 +496,31 @@ class BONASSampler(SpaceSampler):
 
     # -- the search -----------------------------------------------------------------------
     def propose(self, state: SearchState, rng: np.random.Generator, trial: FrozenTrial) -> Any:
+        arch = self._propose(state, rng, trial)
+        if self._sources:
+            # Each source's weight at this trial (None: the startup, before any is weighed).
+            weights = {s.name: self.transfer_weights_.get(s.name) for s in self._sources}
+            return Proposal(arch, {TRANSFER_ATTR: weights})
+        return arch
+
+    def _propose(self, state: SearchState, rng: np.random.Generator, trial: FrozenTrial) -> Any:
         if state.signs != self._signs:
             self.known.check_study(len(state.signs))
             self._signs = state.signs
             self._pool = None  # the representatives depend on the directions
+        if self._sources:
+            self._check_source_directions(state)
         if len(state.values) < self.n_startup_trials:
             started = len(state.values) + len(state.pending)
+            if started < self.n_transfer_cells:
+                # Zero-shot: the sources' best classes, in order.
+                cells, keys = self._zero_shot_order()
+                for cell, key in zip(cells, keys, strict=True):
+                    if key not in state.taken:
+                        return cell
             if (
                 self._guide is not None
-                and started < self.n_warm_start
+                and 0 <= started - self.n_transfer_cells < self.n_warm_start
                 and self._proxy_applies(state)
             ):
                 archs, keys = self._guide.top()
@@ -482,9 +531,140 @@ class BONASSampler(SpaceSampler):
         ranking = self._ranking
         if ranking is not None and ranking.trial == trial.number:
             return self._next_ranked(ranking, state, rng)
+        arch = None
+        if self._sources and len(state.values) % self.transfer_every == 1:
+            arch = self._source_step(state)
+        if arch is not None:
+            self._ranking = None
+            return arch
         if len(state.signs) > 1 or any(state.constraints):
-            return self._model_based_multi(state, rng, trial.number)
-        return self._model_based(state, rng, trial.number)
+            arch = self._model_based_multi(state, rng, trial.number)
+        else:
+            arch = self._model_based(state, rng, trial.number)
+        return arch
+
+    # -- transfer -------------------------------------------------------------------------
+    def _check_source_directions(self, state: SearchState) -> None:
+        target = "maximize" if state.signs[0] > 0 else "minimize"
+        for source in self._sources:
+            if source.direction != target:
+                raise ConfigurationError(
+                    f"The 'transfer_from' parameter of BONASSampler must hold sources with the "
+                    f"direction of the study's (first) objective, {target!r}. Got the "
+                    f"{source.kind} {source.name!r}, which is to {source.direction!r}, instead. "
+                    "Transfer only from a search of the same metric."
+                )
+
+    def _source_step(self, state: SearchState) -> Any | None:
+        """The untaken class the sources, weighted as the values seen say, rank best; ``None``
+        when every weight is 0 (the sources are contradicted)."""
+        from bonas.surrogates.transforms import normal_scores, transform_targets
+
+        y = transform_targets(np.asarray(state.values), self.target_transform)
+        weights = source_weights(self._source_scores(state.archs), y)
+        if not weights.any():
+            return None
+        guides = self._guides()
+        cells, keys, _ = guides[0].reference()
+        total = np.zeros(len(keys))
+        for guide, w in zip(guides, weights, strict=True):
+            if w > 0:
+                scores = guide.reference()[2]
+                total += w * normal_scores(scores, scores)
+        for i in np.argsort(-total, kind="stable"):
+            if keys[i] not in state.taken:
+                return self.representative(cells[i])
+        return None
+
+    def _guides(self) -> list[ProxyGuide]:
+        """Each source's scores of the space's cells (a study's: its surrogate's prediction,
+        fitted once on its trials; a table's: its values), as proxies."""
+        if self._source_guides is None:
+            guides = []
+            for source in self._sources:
+                scorer = self._source_scorer(source)
+                guides.append(ProxyGuide(self.space, make_proxy(scorer), pool=1, seed=self._seed))
+            self._source_guides = guides
+        return self._source_guides
+
+    def _source_scorer(self, source: SourceData) -> Callable[[list[Any]], np.ndarray]:
+        if source.kind == "table":
+
+            def table_scores(cells: list[Any]) -> np.ndarray:
+                values = source.table_values(cells)
+                # A cell the table lacks scores below every cell it has.
+                low = np.nanmin(values) - 1.0 if np.isfinite(values).any() else 0.0
+                return np.where(np.isfinite(values), values, low)
+
+            return table_scores
+        import copy
+
+        from bonas.surrogates.transforms import transform_targets
+
+        model = copy.deepcopy(self._surrogate)
+        y = transform_targets(np.asarray(source.values), "copula")
+        model.fit(self._encode(list(source.archs)), y)
+
+        def study_scores(cells: list[Any]) -> np.ndarray:
+            return self._predict_chunked(model, self._encode(cells))[0]
+
+        return study_scores
+
+    def _zero_shot_order(self) -> tuple[list[Any], list[str]]:
+        """The reference classes by the sources' mean normal score, best first (the top
+        ``_ZERO_SHOT_POOL``)."""
+        if self._zero_shot is None:
+            from bonas.surrogates.transforms import normal_scores
+
+            guides = self._guides()
+            cells, keys, _ = guides[0].reference()
+            total = np.zeros(len(keys))
+            for guide in guides:
+                scores = guide.reference()[2]
+                total += normal_scores(scores, scores)
+            best = np.argsort(-total, kind="stable")[:_ZERO_SHOT_POOL]
+            self._zero_shot = ([cells[i] for i in best], [keys[i] for i in best])
+        return self._zero_shot
+
+    def _source_scores(
+        self, archs: Sequence[Any], keys: Sequence[str] | None = None
+    ) -> np.ndarray:
+        """``(len(archs), n_sources)``: each source's normal score of each cell."""
+        if keys is None:
+            keys = [self.space.canonical(a) for a in archs]
+        guides = self._guides()
+        S = np.zeros((len(archs), len(guides)))
+        for j, guide in enumerate(guides):
+            S[:, j] = guide.normal_scores(archs, keys)
+        return S
+
+    def _transfer_mean(
+        self,
+        state: SearchState,
+        y: np.ndarray,
+        rows: Sequence[tuple[Sequence[Any], Sequence[str] | None]],
+    ) -> tuple[np.ndarray, list[np.ndarray]] | None:
+        """The sources' weights fitted to the values seen (``y``, copula scale), recorded in
+        :attr:`transfer_weights_`, and the prior mean ``S @ w`` of the observed cells and of
+        each block of ``rows`` (cells); ``None`` when every weight is 0."""
+        from scipy.stats import spearmanr
+
+        S_obs = self._source_scores(state.archs)
+        weights = source_weights(S_obs, y)
+        self.transfer_weights_ = {
+            source.name: float(w) for source, w in zip(self._sources, weights, strict=True)
+        }
+        if len(y) >= 3:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                self.transfer_rho_ = {
+                    source.name: float(spearmanr(S_obs[:, j], y)[0])
+                    for j, source in enumerate(self._sources)
+                }
+        if not weights.any():
+            return None
+        blocks = [self._source_scores(cells, keys) @ weights for cells, keys in rows]
+        return S_obs @ weights, blocks
 
     def _proxy_applies(self, state: SearchState) -> bool:
         """Whether the warm start's proxy may pick startup cells and steer the search: with
@@ -619,13 +799,25 @@ class BONASSampler(SpaceSampler):
             return self.random_untaken(state, rng)
         X = self._encode(state.archs)
         y = transform_targets(np.asarray(state.values), self.target_transform)
+        model: Surrogate = self._surrogate
+        if self._sources:
+            prior = self._transfer_mean(state, y, [(cand_archs, keys), (state.pending, None)])
+            if prior is not None:
+                from bonas.acquisition.prior import TabulatedPrior
+                from bonas.surrogates.base import PriorMean
+
+                m_obs, (m_cand, m_pend) = prior
+                X_pend = self._encode(state.pending) if state.pending else X[:0]
+                rows = np.vstack([X, X_cand, X_pend])
+                table = TabulatedPrior(rows, np.concatenate([m_obs, m_cand, m_pend]))
+                model = PriorMean(self._surrogate, table)
         fitted_on = tuple(state.numbers)
         if fitted_on == self._fitted_on:
             # The same trials as the last fit (a proposal lost to another worker, or a trial
             # failed): keep the hyperparameters, refit the data only.
-            surrogate = self._surrogate.condition(X, y)
+            surrogate = model.condition(X, y)
         else:
-            surrogate = self._surrogate.fit(X, y)
+            surrogate = model.fit(X, y)
             self._fitted_on = fitted_on
         if state.pending:
             # The pending cells are believed to score the current mean, so the model's
@@ -693,11 +885,17 @@ class BONASSampler(SpaceSampler):
         for j in (j for j in range(n_obj) if j not in self.known.objectives):
             z = transform_targets(Y[:, j], self.target_transform)
             Z[:, j] = z
-            model = self._fit_model(f"objective:{j}", X, z, state.numbers)
+            # The sources concern the first objective: there, a prior mean (see _model_based).
+            prior = None
+            if j == 0 and self._sources:
+                prior = self._transfer_mean(state, z, [(cand_archs, keys), (state.pending, None)])
+            m_obs, m_cand, m_pend = (prior[0], *prior[1]) if prior is not None else (0.0, 0.0, 0.0)
+            model = self._fit_model(f"objective:{j}", X, z - m_obs, state.numbers)
             if len(X_pend):
-                Z_pend[:, j] = model.predict(X_pend)
-                model = kriging_believer(model, X, z, X_pend)
+                Z_pend[:, j] = model.predict(X_pend) + m_pend
+                model = kriging_believer(model, X, z - m_obs, X_pend)
             means[:, j], stds[:, j] = self._predict_chunked(model, X_cand)
+            means[:, j] += m_cand
         if known:
             k_signs = signs[known]
             K_obs = self.known.objective_values(state.archs) * k_signs

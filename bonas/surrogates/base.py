@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import abc
+from collections.abc import Callable
 from typing import Any, Literal, overload
 
 import numpy as np
@@ -10,7 +11,7 @@ import numpy as np
 from bonas._validation import check_int
 from bonas.exceptions import ConfigurationError, NotFittedError
 
-__all__ = ["kriging_believer", "Surrogate", "check_X", "check_Xy"]
+__all__ = ["PriorMean", "Surrogate", "check_X", "check_Xy", "kriging_believer"]
 
 
 def check_X(X: Any, *, n_features: int | None = None, where: str = "X") -> np.ndarray:
@@ -138,3 +139,46 @@ def kriging_believer(
         return surrogate
     believed = surrogate.predict(X_pending)
     return surrogate.condition(np.vstack([X, X_pending]), np.concatenate([y, believed]))
+
+
+class PriorMean(Surrogate):
+    """A surrogate plus a known prior mean: ``base`` learns ``y - prior_mean(X)``.
+
+    Args:
+        base: The surrogate of the residuals (fitted by :meth:`fit`).
+        prior_mean: ``X -> (m,)``, the prior mean of encoded cells (e.g. a
+            :class:`~bonas.acquisition.prior.TabulatedPrior` holding what a source predicts).
+
+    Predictions are ``prior_mean(X) + base``'s; the uncertainty is ``base``'s.
+
+    Example:
+        >>> class Zero(Surrogate):
+        ...     def fit(self, X, y):
+        ...         self.n_features_in_ = X.shape[1]
+        ...         return self
+        ...     def _predict(self, X):
+        ...         return np.zeros(len(X)), np.ones(len(X))
+        >>> model = PriorMean(Zero(), lambda X: 2 * X[:, 0]).fit(np.ones((2, 1)), np.ones(2))
+        >>> model.predict(np.array([[3.0]]))
+        array([6.])
+    """
+
+    def __init__(self, base: Surrogate, prior_mean: Callable[[np.ndarray], np.ndarray]) -> None:
+        self.base = base
+        self.prior_mean = prior_mean
+
+    def fit(self, X: np.ndarray, y: np.ndarray) -> PriorMean:
+        X, y = check_Xy(X, y)
+        self.base = self.base.fit(X, y - self.prior_mean(X))
+        self.n_features_in_ = self.base.n_features_in_
+        return self
+
+    def condition(self, X: np.ndarray, y: np.ndarray) -> PriorMean:
+        X, y = check_Xy(X, y)
+        self.base = self.base.condition(X, y - self.prior_mean(X))
+        self.n_features_in_ = self.base.n_features_in_
+        return self
+
+    def _predict(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        mean, std = self.base.predict(X, return_std=True)
+        return mean + self.prior_mean(X), std
