@@ -43,6 +43,7 @@ import numpy as np
 
 from bonas._validation import check_choice, check_int, check_seed, invalid
 from bonas.evaluation import metrics
+from bonas.evaluation.metrics import METRICS, RANK_METRICS
 from bonas.evaluation.results import SurrogateEvaluation
 from bonas.exceptions import BonasError, ConfigurationError, InvalidArchitectureError
 
@@ -55,18 +56,6 @@ if TYPE_CHECKING:
 __all__ = ["METRICS", "RANK_METRICS", "TARGET_TRANSFORMS", "evaluate_surrogates"]
 
 _OWNER = "evaluate_surrogates"
-#: The rank metrics, the only ones a proxy (which predicts no accuracy) is scored on.
-RANK_METRICS: tuple[str, ...] = ("kendall_tau", "spearman", "precision_top1", "precision_top5")
-#: Every metric of a run, in the order of the tables.
-METRICS: tuple[str, ...] = (
-    *RANK_METRICS,
-    "mae",
-    "nll",
-    "coverage_50",
-    "coverage_90",
-    "fit_seconds",
-    "predict_seconds_per_1000",
-)
 #: What the surrogate is fitted on: the values, or their normal scores (see the module).
 TARGET_TRANSFORMS: tuple[str, ...] = ("none", "copula")
 _MODES = ("mean", "noisy")

@@ -21,7 +21,9 @@ import numpy as np
 from bonas._validation import check_number, invalid
 
 __all__ = [
+    "METRICS",
     "NOMINAL_LEVELS",
+    "RANK_METRICS",
     "coverage",
     "gaussian_nll",
     "kendall_tau",
@@ -30,6 +32,19 @@ __all__ = [
     "spearman",
 ]
 
+#: The rank metrics, the only ones a proxy (which predicts no accuracy) is scored on.
+RANK_METRICS: tuple[str, ...] = ("kendall_tau", "spearman", "precision_top1", "precision_top5")
+#: Every metric of a run of :func:`bonas.evaluation.evaluate_surrogates`, in the order of the
+#: tables.
+METRICS: tuple[str, ...] = (
+    *RANK_METRICS,
+    "mae",
+    "nll",
+    "coverage_50",
+    "coverage_90",
+    "fit_seconds",
+    "predict_seconds_per_1000",
+)
 #: The nominal levels at which :func:`bonas.evaluation.evaluate_surrogates` records the coverage
 #: of the central predictive interval (the reliability diagram's x axis).
 NOMINAL_LEVELS: tuple[float, ...] = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99)

@@ -12,6 +12,8 @@ from typing import Any
 
 import numpy as np
 
+from bonas.evaluation.metrics import METRICS, NOMINAL_LEVELS
+
 __all__ = [
     "GROUP_KEYS",
     "SurrogateEvaluation",
@@ -31,20 +33,6 @@ GROUP_KEYS: tuple[str, ...] = (
     "encoding",
     "train_size",
 )
-# The metrics in the order of the tables (kept here so that this module imports nothing).
-_METRICS: tuple[str, ...] = (
-    "kendall_tau",
-    "spearman",
-    "precision_top1",
-    "precision_top5",
-    "mae",
-    "nll",
-    "coverage_50",
-    "coverage_90",
-    "fit_seconds",
-    "predict_seconds_per_1000",
-)
-_LEVELS: tuple[float, ...] = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99)
 
 
 def _mean(values: Iterable[Any]) -> float | None:
@@ -75,7 +63,7 @@ def summarize(records: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
     for key, runs in groups.items():
         row: dict[str, Any] = dict(zip(GROUP_KEYS, key, strict=True))
         row["n_runs"] = len(runs)
-        for metric in _METRICS:
+        for metric in METRICS:
             row[metric] = _mean(r.get(metric) for r in runs)
         taus = [float(r["kendall_tau"]) for r in runs if r.get("kendall_tau") is not None]
         row["kendall_tau_sd"] = float(np.std(taus, ddof=1)) if len(taus) > 1 else None
@@ -100,7 +88,7 @@ def to_markdown(rows: Sequence[Mapping[str, Any]]) -> str:
         varying.insert(varying.index("surrogate") + 1, "encoding")
     if "train_size" not in varying:
         varying.append("train_size")
-    head = [*varying, "n_runs", "kendall_tau", "kendall_tau_sd", *_METRICS[1:]]
+    head = [*varying, "n_runs", "kendall_tau", "kendall_tau_sd", *METRICS[1:]]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for row in rows:
         cells = [str(row[k]) if row[k] != "" else "—" for k in varying]
@@ -121,7 +109,8 @@ def write_csv(rows: Sequence[Mapping[str, Any]], path: str | Path) -> Path:
         flat: dict[str, Any] = {}
         for key, value in row.items():
             if key == "calibration":
-                for level, v in zip(_LEVELS, value or [None] * len(_LEVELS), strict=True):
+                observed = value or [None] * len(NOMINAL_LEVELS)
+                for level, v in zip(NOMINAL_LEVELS, observed, strict=True):
                     flat[f"calibration_{level:g}"] = v
             else:
                 flat[key] = value
@@ -247,7 +236,7 @@ def plot_reliability(
                     continue
                 e = encodings.index(row["encoding"])
                 ax.plot(
-                    _LEVELS,
+                    NOMINAL_LEVELS,
                     row["calibration"],
                     color=f"C{surrogates.index(row['surrogate']) % 10}",
                     ls=_STYLES[e % len(_STYLES)],
@@ -279,7 +268,7 @@ class SurrogateEvaluation:
     (``""`` for a proxy), ``train_size`` (0 for a proxy), ``repeat``, ``n_test`` (the held-out
     classes), the metrics (:data:`~bonas.evaluation.METRICS`; ``None`` where one does not
     apply) and ``calibration`` (the observed coverage at each of
-    :data:`~bonas.evaluation.metrics.NOMINAL_LEVELS`; a proxy has none).
+    :data:`~bonas.evaluation.metrics.NOMINALNOMINAL_LEVELS`; a proxy has none).
     """
 
     records: tuple[dict[str, Any], ...]

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from bonas.exceptions import ConfigurationError, MissingDependencyError
+from bonas.exceptions import ConfigurationError
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -81,14 +81,8 @@ def plot_effects(ex: Explanation, path: str | Path | None = None, *, n_paths: in
     Raises:
         MissingDependencyError: if matplotlib is not installed.
     """
-    try:
-        from matplotlib.backends.backend_agg import FigureCanvasAgg
-        from matplotlib.figure import Figure
-    except ImportError as err:
-        raise MissingDependencyError(
-            f"Plotting needs matplotlib, which is not installed ({err}). Install it with "
-            "`pip install 'bonas[plot]'`."
-        ) from err
+    from bonas.report import new_figure
+
     params: dict[str, list[Effect]] = {}
     for e in ex.effects:
         params.setdefault(e.parameter or "", []).append(e)
@@ -97,9 +91,7 @@ def plot_effects(ex: Explanation, path: str | Path | None = None, *, n_paths: in
     n_panels = len(params) + (1 if paths else 0)
     cols = min(3, n_panels)
     rows = -(-n_panels // cols)
-    fig = Figure(figsize=(4.2 * cols, 2.6 * rows + (1.6 if paths else 0)), dpi=110)
-    FigureCanvasAgg(fig)
-    fig.set_layout_engine("constrained")
+    fig = new_figure(figsize=(4.2 * cols, 2.6 * rows + (1.6 if paths else 0)))
     grid = fig.add_gridspec(rows, cols)
     pct = f"{round(ex.level * 100):d} %"
     for k, (parameter, effects) in enumerate(params.items()):
