@@ -21,6 +21,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from bonas.testing.browser import headless_chromium_flags
+
 HERE = Path(__file__).resolve().parent
 OUT = HERE.parent / "docs" / "results" / "explain_report.png"
 COMMANDS = (
@@ -41,18 +43,7 @@ def main() -> None:
         page = Path(work) / "report" / "report.html"
         options = webdriver.ChromeOptions()
         options.binary_location = os.environ.get("BONAS_CHROMIUM", "/usr/bin/chromium")
-        for flag in (
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--no-first-run",
-            "--disable-dev-shm-usage",
-            "--window-size=1200,2400",
-            f"--user-data-dir={Path(work) / 'profile'}",
-        ):
+        for flag in headless_chromium_flags(Path(work) / "profile"):
             options.add_argument(flag)
         options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
         driver = webdriver.Chrome(

@@ -15,6 +15,7 @@ import optuna
 import pytest
 
 from bonas.spaces.nb201 import NB201_OPS
+from bonas.testing.browser import headless_chromium_flags
 from bonas.testing.cli import check_ok, check_usage_error, run_bonas
 
 optuna.logging.set_verbosity(optuna.logging.WARNING)
@@ -178,18 +179,7 @@ def test_the_html_report_renders_without_console_errors(tmp_path: Path) -> None:
     options = webdriver.ChromeOptions()
     options.binary_location = browser
     profile = tempfile.mkdtemp(dir=tmp_path, prefix="chromium-profile-")
-    for flag in (
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-        "--disable-dev-shm-usage",
-        "--window-size=1200,2400",
-        f"--user-data-dir={profile}",
-    ):
+    for flag in headless_chromium_flags(profile):
         options.add_argument(flag)
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     driver = webdriver.Chrome(options=options, service=Service(executable_path=driver_path))
