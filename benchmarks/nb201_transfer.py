@@ -209,7 +209,7 @@ def target_sampler(strategy: str, source: Any, mode: str, seed: int, queries: in
         problem = Problem(transfer_from=(source,))
         return make_sampler("bonas", space, seed=seed, mode=mode, problem=problem)
     if strategy == "zero-shot":
-        return BONASSampler(
+        sampler = BONASSampler(
             space,
             seed=seed,
             acquisition="noisy_logei" if mode == "noisy" else "logei",
@@ -218,6 +218,8 @@ def target_sampler(strategy: str, source: Any, mode: str, seed: int, queries: in
             n_transfer_cells=queries,
             transfer_from=[source],
         )
+        sampler.transfer_check = False  # the source's order, whatever the values say
+        return sampler
     raise SystemExit(f"unknown strategy {strategy!r}; choose from {', '.join(STRATEGIES)}")
 
 

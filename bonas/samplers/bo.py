@@ -19,7 +19,7 @@ from bonas.exceptions import ConfigurationError
 from bonas.proxies.base import Proxy
 from bonas.samplers.base import Proposal, SearchState, SpaceSampler, SpaceSamplerOptions
 from bonas.samplers.known import KnownFunctions
-from bonas.samplers.transfer import SourceData, read_sources, source_weights
+from bonas.samplers.transfer import SourceData, read_sources, source_trusted, source_weights
 from bonas.samplers.warm_start import ProxyGuide, WarmStart, make_proxy
 from bonas.spaces.pool import class_pool
 
@@ -157,15 +157,19 @@ class BONASSampler(SpaceSampler):
             and with the same direction (:mod:`bonas.samplers.transfer`): an Optuna study (any
             storage; its COMPLETE trials are learned once by a copy of the surrogate), a table
             (:class:`~bonas.tabular.TabularBenchmark`, e.g. ``NB201Benchmark("cifar10")``), or
-            a list of them. The first ``n_transfer_cells`` startup trials are the sources' best
-            classes (zero-shot); then the sources are the prior mean of the surrogate, weighted
-            by a non-negative least-squares fit to the values seen, and every other model-based
-            trial is the best untaken class by the sources so weighted. A source the values
-            contradict gets weight 0 (:attr:`transfer_weights_` and each trial's system
-            attribute ``"bonas:transfer"`` hold the weights). A source on another space is an
-            error; a study with no finished trial is left out with a warning.
-        n_transfer_cells: Startup trials taken from the sources' best classes, in order (the
-            proxy's picks follow them). ``None``: half of the startup trials, rounded up.
+            a list of them. ``n_transfer_cells`` startup trials are the sources' best classes
+            (zero-shot), alternating with the proxy's picks; then the sources are the prior
+            mean of the surrogate, weighted by a non-negative least-squares fit to the values
+            seen, and every other model-based trial is the best untaken class by the sources
+            so weighted. A source the values contradict, or whose best-scored cells among those
+            seen do worse than the middle of the values
+            (:func:`~bonas.samplers.transfer.source_trusted`), gets weight 0 and no zero-shot
+            trial (:attr:`transfer_weights_` and each trial's system attribute
+            ``"bonas:transfer"`` hold the weights). A source on another space is an error; a
+            study with no finished trial is left out with a warning.
+        n_transfer_cells: Startup trials taken from the sources' best classes, in order,
+            alternating with the proxy's picks (zero-shot first). ``None``: half of the
+            startup trials, rounded up.
         seed: Seed of every random choice; the same seed gives the same trials.
         independent_sampler: Samples parameters outside the space (default: RandomSampler
             with the same seed). Each such fallback is logged with its reason.
@@ -269,6 +273,9 @@ class BONASSampler(SpaceSampler):
         self.n_transfer_cells = n_transfer_cells if self._sources else 0
         # Every other model-based trial (an odd number of values seen) is a source step.
         self.transfer_every = 2
+        # Whether a source is checked where it matters, on the cells it ranks best
+        # (:func:`~bonas.samplers.transfer.source_trusted`); off: pure zero-shot and weights.
+        self.transfer_check = True
         self._source_guides: list[ProxyGuide] | None = None
         self._zero_shot: tuple[list[Any], list[str]] | None = None
         self.transfer_weights_: dict[str, float] = {}
@@ -511,18 +518,14 @@ class BONASSampler(SpaceSampler):
         if self._sources:
             self._check_source_directions(state)
         if len(state.values) < self.n_startup_trials:
-            started = len(state.values) + len(state.pending)
-            if started < self.n_transfer_cells:
+            slot = self._startup_slot(len(state.values) + len(state.pending))
+            if slot == "zero-shot" and self._zero_shot_trusted(state):
                 # Zero-shot: the sources' best classes, in order.
                 cells, keys = self._zero_shot_order()
                 for cell, key in zip(cells, keys, strict=True):
                     if key not in state.taken:
                         return cell
-            if (
-                self._guide is not None
-                and 0 <= started - self.n_transfer_cells < self.n_warm_start
-                and self._proxy_applies(state)
-            ):
+            if slot != "random" and self._guide is not None and self._proxy_applies(state):
                 archs, keys = self._guide.top()
                 free = [i for i, key in enumerate(keys) if key not in state.taken]
                 if free:
@@ -544,6 +547,43 @@ class BONASSampler(SpaceSampler):
         return arch
 
     # -- transfer -------------------------------------------------------------------------
+    def _startup_slot(self, started: int) -> str:
+        """What startup trial ``started`` (0-based) is: ``"zero-shot"``, ``"proxy"`` or
+        ``"random"``. The sources' best classes and the proxy's picks alternate (zero-shot
+        first) while both last, then the longer of the two goes on, then random classes."""
+        n_zero, n_proxy = self.n_transfer_cells, self.n_warm_start
+        both = min(n_zero, n_proxy)
+        if started < 2 * both:
+            return "zero-shot" if started % 2 == 0 else "proxy"
+        rest = started - 2 * both
+        if rest < n_zero - both:
+            return "zero-shot"
+        if rest < n_zero - both + n_proxy - both:
+            return "proxy"
+        return "random"
+
+    def _zero_shot_trusted(self, state: SearchState) -> bool:
+        """Whether the sources (their summed normal scores, the zero-shot order's) pass
+        :func:`~bonas.samplers.transfer.source_trusted` on the values seen; an untrusted
+        zero-shot trial goes to the proxy (else a random class)."""
+        if not self.transfer_check or len(state.values) < 2:
+            return True
+        from bonas.surrogates.transforms import transform_targets
+
+        y = transform_targets(np.asarray(state.values), self.target_transform)
+        return source_trusted(self._source_scores(state.archs).sum(axis=1), y)
+
+    def _source_weights(self, S: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """:func:`~bonas.samplers.transfer.source_weights`, with 0 for a source that fails
+        :func:`~bonas.samplers.transfer.source_trusted` (unless :attr:`transfer_check` is
+        off)."""
+        weights = source_weights(S, y)
+        if self.transfer_check:
+            for j in range(S.shape[1]):
+                if weights[j] > 0 and not source_trusted(S[:, j], y):
+                    weights[j] = 0.0
+        return weights
+
     def _check_source_directions(self, state: SearchState) -> None:
         target = "maximize" if state.signs[0] > 0 else "minimize"
         for source in self._sources:
@@ -561,7 +601,7 @@ class BONASSampler(SpaceSampler):
         from bonas.surrogates.transforms import normal_scores, transform_targets
 
         y = transform_targets(np.asarray(state.values), self.target_transform)
-        weights = source_weights(self._source_scores(state.archs), y)
+        weights = self._source_weights(self._source_scores(state.archs), y)
         if not weights.any():
             return None
         guides = self._guides()
@@ -650,7 +690,7 @@ class BONASSampler(SpaceSampler):
         from scipy.stats import spearmanr
 
         S_obs = self._source_scores(state.archs)
-        weights = source_weights(S_obs, y)
+        weights = self._source_weights(S_obs, y)
         self.transfer_weights_ = {
             source.name: float(w) for source, w in zip(self._sources, weights, strict=True)
         }

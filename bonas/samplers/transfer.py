@@ -8,12 +8,20 @@ of every cell. Either way a source is read as normal scores of its ranks over th
 classes (so its scale does not matter), and it serves twice:
 
 * zero-shot (Wistuba et al., "Learning hyperparameter optimization initializations", DSAA
-  2015): the first startup trials are the sources' best classes, in order;
+  2015): startup trials alternate between the sources' best classes, in order, and the
+  proxy's picks;
 * a prior mean of the target's surrogate: the target values (copula scale) are modelled as
   ``Σ_i w_i s_i(x) + f(x)``, ``s_i`` the normal score of source ``i``, ``f`` the target's GP,
   and the weights ``w_i ≥ 0`` a non-negative least-squares fit to the values seen, refitted at
   every step (:func:`source_weights`). A source whose ranking the target's values contradict
   gets weight 0: the model is then the target's GP alone.
+
+A source can agree with the target over the space as a whole and still mislead where it
+matters, at the top: the cells it ranks best are the ones it makes the search run. So a source
+is also checked there (:func:`source_trusted`): once two values are seen, a source whose
+best-scored cells among those seen lie, on average, in the lower half of the target's values
+is not trusted, and an untrusted source takes no zero-shot trial, no source step and weight 0.
+A misleading source so costs the first zero-shot trial and little more.
 """
 
 from __future__ import annotations
@@ -33,7 +41,7 @@ if TYPE_CHECKING:
 
     from bonas.spaces.base import SearchSpace
 
-__all__ = ["SourceData", "read_sources", "source_weights"]
+__all__ = ["SourceData", "read_sources", "source_trusted", "source_weights"]
 
 _OWNER = "BONASSampler"
 
@@ -199,3 +207,32 @@ def source_weights(S: np.ndarray, y: np.ndarray) -> np.ndarray:
         return np.zeros(S.shape[1])
     weights, _ = nnls(Sc, yc)
     return np.asarray(weights, dtype=np.float64)
+
+
+def source_trusted(scores: np.ndarray, y: np.ndarray) -> bool:
+    """Whether a source's best-scored cells among those seen do better than the middle of the
+    target's values ``y`` there: the quarter of the seen cells (at least one) that the source
+    ``scores`` highest must have a mean normalized rank of ``y`` above 0.5 (ranks scaled to
+    0 for the worst value, 1 for the best). With fewer than 2 values, trusted.
+
+    Example:
+        >>> source_trusted(np.array([3.0, 2.0, 1.0, 0.0]), np.array([0.9, 0.8, 0.1, 0.2]))
+        True
+        >>> source_trusted(np.array([3.0, 2.0, 1.0, 0.0]), np.array([0.1, 0.8, 0.9, 0.2]))
+        False
+    """
+    from scipy.stats import rankdata
+
+    scores = np.asarray(scores, dtype=np.float64)
+    y = np.asarray(y, dtype=np.float64)
+    if scores.shape != y.shape or y.ndim != 1:
+        raise ConfigurationError(
+            "The 'scores' and 'y' parameters of source_trusted must be two arrays of one "
+            f"shape (n,). Got shapes {scores.shape} and {y.shape} instead."
+        )
+    n = len(y)
+    if n < 2:
+        return True
+    ranks = (rankdata(y) - 1.0) / (n - 1.0)
+    top = np.argsort(-scores, kind="stable")[: max(1, n // 4)]
+    return bool(ranks[top].mean() > 0.5)

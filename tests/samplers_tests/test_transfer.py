@@ -85,9 +85,10 @@ def test_study_source_on_another_storage(tmp_path: Path) -> None:
     assert "c10" in sampler.transfer_weights_
 
 
-def test_misleading_source_loses_its_weight() -> None:
+def _swapped() -> TabularBenchmark:
+    """cifar10's table with nor_conv_3x3 and avg_pool_3x3 exchanged: a misleading source."""
     source = NB201Benchmark("cifar10")
-    swapped = TabularBenchmark.from_mapping(
+    return TabularBenchmark.from_mapping(
         SPACE,
         {
             SPACE.to_string(a): source.mean_accuracy(
@@ -97,7 +98,30 @@ def test_misleading_source_loses_its_weight() -> None:
         },
         name="swapped",
     )
-    sampler = BONASSampler(SPACE, seed=2, transfer_from=swapped)
+
+
+def test_misleading_source_costs_one_zero_shot_trial() -> None:
+    swapped = _swapped()
+    top = {
+        SPACE.canonical(a)
+        for a in sorted(SPACE.enumerate(), key=lambda a: -swapped.mean_accuracy(a))[:200]
+    }
+    target = NB201Benchmark("cifar100")
+
+    def source_picks(check: bool) -> list[int]:
+        sampler = BONASSampler(SPACE, seed=6, transfer_from=swapped)
+        sampler.transfer_check = check
+        keys = _keys(_run(sampler, target, 10))
+        return [i for i, k in enumerate(keys) if SPACE.canonical(SPACE.from_key(k)) in top]
+
+    # The source's best cell is tried first; it does badly, so no other zero-shot trial follows.
+    assert source_picks(True) == [0]
+    # Unchecked, the source takes every other startup trial.
+    assert source_picks(False) == [0, 2, 4, 6, 8]
+
+
+def test_misleading_source_loses_its_weight() -> None:
+    sampler = BONASSampler(SPACE, seed=2, transfer_from=_swapped())
     _run(sampler, NB201Benchmark("cifar100"), 16)
     assert sampler.transfer_weights_ == {"swapped": 0.0}
     assert sampler.transfer_rho_["swapped"] < 0
