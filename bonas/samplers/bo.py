@@ -526,7 +526,7 @@ class BONASSampler(SpaceSampler):
                     if key not in state.taken:
                         return cell
             if slot != "random" and self._guide is not None and self._proxy_applies(state):
-                archs, keys = self._guide.top()
+                archs, keys = self._guide.top(self.excluded_classes())
                 free = [i for i, key in enumerate(keys) if key not in state.taken]
                 if free:
                     return archs[free[int(rng.integers(len(free)))]]

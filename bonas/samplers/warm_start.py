@@ -128,7 +128,7 @@ class ProxyGuide:
         self.pool = pool
         self.seed = seed
         self._reference: tuple[list[Any], list[str], np.ndarray] | None = None
-        self._top: tuple[list[Any], list[str]] | None = None
+        self._top: tuple[frozenset[str], list[Any], list[str]] | None = None
         self._memo: dict[str, float] = {}
 
     def reference(self) -> tuple[list[Any], list[str], np.ndarray]:
@@ -149,13 +149,17 @@ class ProxyGuide:
             self._memo.update(zip(keys, scores.tolist(), strict=True))
         return self._reference
 
-    def top(self) -> tuple[list[Any], list[str]]:
-        """The proxy's ``pool`` best reference cells (one per class) and their keys."""
-        if self._top is None:
+    def top(self, excluded: frozenset[str] = frozenset()) -> tuple[list[Any], list[str]]:
+        """The proxy's ``pool`` best reference cells (one per class) and their keys, leaving
+        out the classes of ``excluded`` (canonical keys): under a known constraint the pool is
+        the proxy's best among the classes that may be proposed, not the best of the space
+        (synflow's best cells are the biggest, the first a parameter bound rules out)."""
+        if self._top is None or self._top[0] != excluded:
             cells, keys, scores = self.reference()
-            best = np.argsort(-scores, kind="stable")[: self.pool]
-            self._top = ([cells[i] for i in best], [keys[i] for i in best])
-        return self._top
+            order = np.argsort(-scores, kind="stable")
+            best = [i for i in order if keys[i] not in excluded][: self.pool]
+            self._top = (excluded, [cells[i] for i in best], [keys[i] for i in best])
+        return self._top[1], self._top[2]
 
     def scores(self, cells: Sequence[Any]) -> np.ndarray:
         """The proxy's scores of ``cells``; a proxy that returns bad scores is an error that

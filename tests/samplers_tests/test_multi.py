@@ -159,6 +159,26 @@ def test_a_known_constraint_is_never_broken() -> None:
     assert max(t.value for t in study.trials) > np.quantile(feasible, 0.95)
 
 
+def test_under_a_known_constraint_the_proxy_picks_among_feasible_classes() -> None:
+    """synflow's best cells are the biggest, all ruled out by a bound on the size: the warm
+    start's picks are the proxy's best among the classes that meet it, not random cells."""
+    limit = float(np.quantile(SIZES, 0.25))
+    sampler = BONASSampler(
+        SPACE,
+        seed=0,
+        n_startup_trials=6,
+        known_constraints={"max_size": lambda a: BENCH.model_size(a) - limit},
+    )
+    study = optuna.create_study(direction="maximize", sampler=sampler)
+    study.optimize(BENCH.objective, n_trials=sampler.n_warm_start)
+    assert sampler._guide is not None
+    excluded = sampler.excluded_classes()
+    assert not set(sampler._guide.top()[1]) - excluded  # the space's top: all too big
+    feasible_top = set(sampler._guide.top(excluded)[1])
+    assert len(feasible_top) == sampler.warm_start_pool
+    assert all(SPACE.canonical(a) in feasible_top for a in _cells(study))
+
+
 def test_a_constraint_no_cell_meets_is_an_error_naming_it() -> None:
     with pytest.raises(ConfigurationError, match="'known_constraints'.*'tiny' holds for 0"):
         BONASSampler(SPACE, known_constraints={"tiny": lambda a: BENCH.model_size(a) - 0.01})
