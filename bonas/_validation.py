@@ -149,6 +149,21 @@ def check_choice(
     return value
 
 
+def check_paired(first: Any, second: Any, names: tuple[str, str], owner: str) -> tuple[Any, Any]:
+    """Two 1-d float arrays of one length (e.g. a score and a value per cell), or a
+    :class:`ConfigurationError` naming both parameters and the shapes that came."""
+    import numpy as np
+
+    a = np.asarray(first, dtype=np.float64)
+    b = np.asarray(second, dtype=np.float64)
+    if a.shape != b.shape or a.ndim != 1:
+        raise ConfigurationError(
+            f"The '{names[0]}' and '{names[1]}' parameters of {owner} must be 1-d arrays of one "
+            f"length. Got shapes {a.shape} and {b.shape} instead."
+        )
+    return a, b
+
+
 def bind_options(
     target: Callable[..., Any],
     options: Any,

@@ -18,7 +18,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from bonas._validation import check_int, check_number
+from bonas._validation import check_int, check_number, check_paired
 from bonas.acquisition.functions import Acquisition
 from bonas.exceptions import ConfigurationError
 
@@ -48,13 +48,9 @@ def gated_weight(
 
     weight = check_number(weight, "weight", "gated_weight", low=0)
     n_model = check_int(n_model, "n_model", "gated_weight", low=1)
-    prior_seen = np.asarray(prior_seen, dtype=np.float64)
-    values_seen = np.asarray(values_seen, dtype=np.float64)
-    if prior_seen.shape != values_seen.shape or prior_seen.ndim != 1:
-        raise ConfigurationError(
-            "The 'prior_seen' and 'values_seen' parameters of gated_weight must be 1-d arrays "
-            f"of one length. Got shapes {prior_seen.shape} and {values_seen.shape} instead."
-        )
+    prior_seen, values_seen = check_paired(
+        prior_seen, values_seen, ("prior_seen", "values_seen"), "gated_weight"
+    )
     if weight == 0 or len(values_seen) < MIN_VALUES:
         return 0.0
     with warnings.catch_warnings():

@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from bonas._validation import check_paired
 from bonas.exceptions import ConfigurationError
 
 if TYPE_CHECKING:
@@ -223,13 +224,7 @@ def source_trusted(scores: np.ndarray, y: np.ndarray) -> bool:
     """
     from scipy.stats import rankdata
 
-    scores = np.asarray(scores, dtype=np.float64)
-    y = np.asarray(y, dtype=np.float64)
-    if scores.shape != y.shape or y.ndim != 1:
-        raise ConfigurationError(
-            "The 'scores' and 'y' parameters of source_trusted must be two arrays of one "
-            f"shape (n,). Got shapes {scores.shape} and {y.shape} instead."
-        )
+    scores, y = check_paired(scores, y, ("scores", "y"), "source_trusted")
     n = len(y)
     if n < 2:
         return True

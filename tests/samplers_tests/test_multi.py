@@ -140,14 +140,19 @@ def test_a_known_objective_runs_the_leanest_member_of_each_class() -> None:
     assert "objective:1" not in sampler._models  # computed, never modelled
 
 
-def test_a_known_constraint_is_never_broken() -> None:
-    limit = float(np.quantile(SIZES, 0.25))
-    sampler = BONASSampler(
+def _size_bounded(limit: float) -> BONASSampler:
+    """A sampler told, as a known constraint, that a cell's size must not pass ``limit``."""
+    return BONASSampler(
         SPACE,
         seed=0,
         n_startup_trials=6,
         known_constraints={"max_size": lambda a: BENCH.model_size(a) - limit},
     )
+
+
+def test_a_known_constraint_is_never_broken() -> None:
+    limit = float(np.quantile(SIZES, 0.25))
+    sampler = _size_bounded(limit)
     study = optuna.create_study(direction="maximize", sampler=sampler)
     study.optimize(BENCH.objective, n_trials=20)
     sizes = [BENCH.model_size(a) for a in _cells(study)]
@@ -162,13 +167,7 @@ def test_a_known_constraint_is_never_broken() -> None:
 def test_under_a_known_constraint_the_proxy_picks_among_feasible_classes() -> None:
     """synflow's best cells are the biggest, all ruled out by a bound on the size: the warm
     start's picks are the proxy's best among the classes that meet it, not random cells."""
-    limit = float(np.quantile(SIZES, 0.25))
-    sampler = BONASSampler(
-        SPACE,
-        seed=0,
-        n_startup_trials=6,
-        known_constraints={"max_size": lambda a: BENCH.model_size(a) - limit},
-    )
+    sampler = _size_bounded(float(np.quantile(SIZES, 0.25)))
     study = optuna.create_study(direction="maximize", sampler=sampler)
     study.optimize(BENCH.objective, n_trials=sampler.n_warm_start)
     assert sampler._guide is not None
