@@ -33,7 +33,15 @@ if TYPE_CHECKING:
 
     from bonas.spaces.base import SearchSpace
 
-__all__ = ["InfoCommand", "NB201Search", "dataset", "format_trust", "mode", "transfer_sources"]
+__all__ = [
+    "InfoCommand",
+    "NB201Search",
+    "dataset",
+    "format_trust",
+    "mode",
+    "transfer_source",
+    "transfer_sources",
+]
 #: The trial system attribute where BONASSampler records each source's weight.
 _TRANSFER_ATTR = "bonas:transfer"
 
@@ -60,6 +68,19 @@ def transfer_sources(args: argparse.Namespace) -> tuple[Any, ...]:
         storage = parse_storage(url if at else args.storage)
         sources.append(load_study(storage, name))
     return tuple(sources)
+
+
+def transfer_source(text: str) -> str:
+    """An argparse ``type``: a source of ``--transfer-from``, ``nb201:DATASET`` (checked here),
+    ``STUDY`` or ``STUDY@URL`` (loaded when the search starts)."""
+    if text.startswith("nb201:"):
+        return "nb201:" + dataset(text.removeprefix("nb201:"))
+    name, _, _ = text.partition("@")
+    if not name.strip():
+        raise argparse.ArgumentTypeError(
+            f"must be STUDY, STUDY@URL or nb201:DATASET (e.g. nb201:cifar10); got {text!r}"
+        )
+    return text
 
 
 def transfer_trust(trials: Sequence[FrozenTrial]) -> dict[str, float | None] | None:
@@ -185,6 +206,7 @@ class NB201Search(SearchBenchmark):
         parser.add_argument(
             "--transfer-from",
             action="append",
+            type=transfer_source,
             default=None,
             metavar="SOURCE",
             help="what another search learned, as prior knowledge (bonas samplers; repeat for "

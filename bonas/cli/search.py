@@ -105,6 +105,7 @@ class SearchCommand(Command):
         # empty output folder behind.
         with output_folder(out), routed_logs(out / "bonas.log", session):
             objective = benchmark.objective(args)  # a missing table or device: no study yet
+            sampler = benchmark.sampler(args, objective.space)  # a bad source: no study yet
             study = open_study(
                 storage, study_name, heartbeat=args.heartbeat, directions=objective.directions
             )
@@ -119,7 +120,7 @@ class SearchCommand(Command):
                     f"trials (--trials {args.trials}); nothing to run, reporting it\n"
                 )
             if n_run > 0:
-                status = self._run(args, study, objective, storage, out, session, n_run)
+                status = self._run(args, study, sampler, objective, storage, out, session, n_run)
                 if status is not None:
                     return status
             if args.worker:
@@ -143,6 +144,7 @@ class SearchCommand(Command):
         self,
         args: argparse.Namespace,
         study: optuna.Study,
+        sampler: optuna.samplers.BaseSampler,
         objective: Objective,
         storage: StorageURL,
         out: Path,
@@ -159,6 +161,7 @@ class SearchCommand(Command):
             done = _optimize(
                 args,
                 study,
+                sampler,
                 objective,
                 session,
                 n_run,
@@ -333,6 +336,7 @@ def _wait_for_workers(session: Session) -> None:
 def _optimize(
     args: argparse.Namespace,
     study: optuna.Study,
+    sampler: optuna.samplers.BaseSampler,
     objective: Objective,
     session: Session,
     n_run: int,
@@ -347,7 +351,7 @@ def _optimize(
     from bonas.guard import guard_objective
 
     benchmark: SearchBenchmark = args.search
-    study.sampler = benchmark.sampler(args, objective.space)
+    study.sampler = sampler
     pruner = benchmark.pruner(args)
     if pruner is not None:
         study.pruner = pruner
