@@ -144,12 +144,22 @@ def test_a_tiny_grid_writes_records_and_a_report_computed_from_them(
         optimum, _ = single.constrained_optimum(**{f"max_{name}": bound})
         exact = int(single.space.to_key(optimum) in r["cells"])
         infeasible = sum(not ok for ok in r["feasible"])
-        assert cells[1:7] == [
+        # Accuracy regret: the optimum's accuracy minus the best feasible cell's so far.
+        cols = single.column(name)
+        feasible = [
+            single.benchmark.mean_accuracy(single.space.from_key(k))
+            for k in r["cells"]
+            if cols[single.benchmark.index(single.space.from_key(k))] <= bound
+        ]
+        best_acc = single.benchmark.mean_accuracy(optimum)
+        regret = 0.0 if hit is not None else best_acc - max(feasible)
+        assert cells[1:8] == [
             "1",
             "known" if r["known"] else "learned",
             f">{QUERIES}" if hit is None else f"{hit:g}",
             str(int(hit is not None)),
             str(exact),
+            f"{regret:.2f}",
             str(infeasible),
         ]
     # The goal on known constraints is computed from the records: bonas broke none.
