@@ -66,6 +66,6 @@ def test_the_report_is_made_from_the_records(
     assert "| gp-copula | path_adjacency |" in text
     # The goal tables: the default GP against the best other, coverage with its miss.
     assert "| nb201-cifar10 | mean | 10 |" in text
-    assert "not verified (TODO)" in text
+    assert "not available here" in text
     assert (tmp_path / "surrogate_eval_tau_cifar10.png").stat().st_size > 0
     assert (tmp_path / "surrogate_eval_reliability_cifar10.png").stat().st_size > 0
