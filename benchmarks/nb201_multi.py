@@ -745,6 +745,9 @@ def _grid_line(records: Sequence[dict[str, Any]], key: str, expected_seeds: int)
     )
 
 
+RESULTS_PREFIX = "benchmarks/results/"
+
+
 def code_line(records: Sequence[dict[str, Any]]) -> str:
     """The commits the records were made from, and whether the tree differed from them."""
     commits: dict[str, int] = {}
@@ -753,14 +756,19 @@ def code_line(records: Sequence[dict[str, Any]]) -> str:
         code = r.get("code") or {}
         key = (code.get("commit") or "not recorded")[:12]
         commits[key] = commits.get(key, 0) + 1
-        modified += bool(code.get("modified"))
+        # A report written under benchmarks/results/ is not code.
+        changed = [f for f in code.get("modified") or () if not f.startswith(RESULTS_PREFIX)]
+        modified += bool(changed)
     if not commits:
         return "Code: no records."
     text = "Code (as recorded by the runs): " + ", ".join(
         f"commit {c} ({n} runs)" for c, n in sorted(commits.items())
     )
     if modified:
-        text += f"; {modified} runs ran with bonas/ or benchmarks/ modified since their commit"
+        text += (
+            f"; {modified} runs ran with code under bonas/ or benchmarks/ modified since their "
+            "commit"
+        )
     return text + "."
 
 
