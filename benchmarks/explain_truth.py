@@ -115,6 +115,7 @@ def run_one(strategy: str, dataset: str, seed: int) -> list[dict[str, Any]]:
                 "level": ex.level,
                 "surrogate": ex.surrogate,
                 "encoding": ex.encoding,
+                "prior": ex.prior,
                 "effects": effects,
                 "truth": [true[(e["edge"], e["op"])] for e in effects],
                 **score(effects, true),
@@ -156,6 +157,13 @@ def cmd_run(ns: argparse.Namespace) -> None:
     with ProcessPoolExecutor(max_workers=ns.jobs) as pool:
         for future in as_completed([pool.submit(_run_and_save, *job) for job in jobs]):
             print("done", future.result(), flush=True)
+
+
+def _prior_name(record: dict[str, Any]) -> str:
+    """The proxy an explanation used as its prior mean (``none``: none, or a record made
+    before explanations had one)."""
+    prior = record.get("prior")
+    return "none" if not prior else str(prior).split(" ")[0]
 
 
 def _table(records: list[dict[str, Any]]) -> list[str]:
@@ -228,7 +236,13 @@ def cmd_report(ns: argparse.Namespace) -> None:
         "of Optuna's `RandomSampler`) is explained after its first 50, 100 and 200 trials by "
         "`bonas.explain.explain` at its defaults: "
         f"`{first.get('surrogate', '?')}` on `{first.get('encoding', '?')}`, fitted on the "
-        "raw accuracies, the effects averaged over every cell of the space under the exact "
+        "raw accuracies"
+        + (
+            f" with the prior mean {prior_names}"
+            if (prior_names := ", ".join(sorted({_prior_name(r) for r in records})))
+            else ""
+        )
+        + ", the effects averaged over every cell of the space under the exact "
         "Gaussian posterior, 90 % credible intervals. Per run: the Spearman correlation "
         "between the 30 explained and the 30 true effects, and the share of the true effects "
         "inside their intervals (pooled over the runs of a row).",

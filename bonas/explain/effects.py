@@ -121,6 +121,7 @@ class Explanation:
         motifs_up: The features (operations on edges, paths) whose interval lies above zero,
             the largest effects first (at most ``n_motifs``).
         motifs_down: Those whose interval lies below zero, the most negative first.
+        prior: The proxy that was the model's prior mean and its fitted slope, or ``None``.
     """
 
     objective: int
@@ -139,6 +140,7 @@ class Explanation:
     encoding: str
     motifs_up: list[Effect] = field(default_factory=list)
     motifs_down: list[Effect] = field(default_factory=list)
+    prior: str | None = None
 
     def effect(self, edge: int, op: str) -> Effect:
         """The effect of value ``op`` of the parameter at index ``edge``.
@@ -163,6 +165,7 @@ class Explanation:
             "exact": self.exact,
             "surrogate": self.surrogate,
             "encoding": self.encoding,
+            "prior": self.prior,
             "mean": {"mean": self.mean[0], "lower": self.mean[1], "upper": self.mean[2]},
             "effects": [e.to_dict() for e in self.effects],
             "paths": [e.to_dict() for e in self.paths],
@@ -198,6 +201,7 @@ def explain(
     level: float = 0.9,
     n_motifs: int = 5,
     importance: str = "auto",
+    prior: str | None = "auto",
     seed: int = 0,
     trials: Sequence[FrozenTrial] | None = None,
 ) -> Explanation:
@@ -222,6 +226,15 @@ def explain(
         importance: ``"fanova"`` (Optuna's fANOVA; needs scikit-learn), ``"ped_anova"``,
             ``"auto"`` (fANOVA where scikit-learn is installed, else PED-ANOVA) or
             ``"none"``.
+        prior: A zero-cost proxy (:mod:`bonas.proxies`) whose scores are the model's prior
+            mean: the objective is modelled as ``a + b·s(x) + f(x)``, ``s`` the proxy's normal
+            score of the cell among the cells explained, ``a, b`` a least-squares fit to the
+            trials (their uncertainty is added to every interval) and ``f`` the surrogate on
+            what the proxy leaves. A search's trials crowd where the objective is good, so
+            without it the model knows little of the rest of the space, over which the
+            effects average (``benchmarks/results/explain_truth.md``). ``"auto"``: the space's
+            :attr:`~bonas.spaces.base.SearchSpace.default_proxy` (synflow on NB201; none where
+            the space has none); ``None``: no prior.
         seed: Seed of the cells drawn and of the importance evaluator.
         trials: The trials to use instead of the study's (e.g. the first 50).
 
@@ -279,9 +292,12 @@ def explain(
         model: Any = registry.make(surrogate, **dict(surrogate_kwargs or {}))
     else:
         model = surrogate
+    proxy_name, scores = _prior_scores(space, prior, cells, archs)
+    line = None if scores is None else _PriorLine.fit(scores[1], y)
+    target = y if line is None or scores is None else y - line.predict(scores[1])
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        model.fit(X_train, y)
+        model.fit(X_train, target)
     X = encoder.encode([space.to_graph(a) for a in cells])
 
     # The features: one column per (parameter, value), then one per path.
@@ -294,6 +310,8 @@ def explain(
     present = np.where(counts > 0, counts, 1.0)
     A = np.hstack([np.full((n, 1), 1.0 / n), groups / present - 1.0 / n])
     mean, std = _linear_posterior(model, X, A, rng)
+    if line is not None and scores is not None:
+        mean, std = line.add_to(mean, std, A, scores[0])
     z = float(ndtri(0.5 + level / 2))
 
     effects: list[Effect] = []
@@ -348,9 +366,64 @@ def explain(
         exact=exact,
         surrogate=repr(model),
         encoding=repr(encoder),
+        prior=None if line is None else f"{proxy_name} (slope {line.coef[1]:.3g})",
         motifs_up=motifs_up,
         motifs_down=motifs_down,
     )
+
+
+def _prior_scores(
+    space: SearchSpace[Any], prior: Any, cells: Sequence[Any], archs: Sequence[Any]
+) -> tuple[str | None, tuple[np.ndarray, np.ndarray] | None]:
+    """The prior's name and its normal scores of ``cells`` and of ``archs`` (the trials'
+    cells), ranked among the classes of ``cells``; ``(None, None)`` without a prior."""
+    from bonas import proxies
+    from bonas.surrogates.transforms import normal_scores
+
+    name = space.default_proxy if prior == "auto" else prior
+    if name is None:
+        return None, None
+    if not isinstance(name, str):
+        raise invalid("explain", "prior", "'auto', a registered proxy's name or None", prior)
+    proxy = proxies.make(name)
+    keys_cells = [space.canonical(a) for a in cells]
+    keys_archs = [space.canonical(a) for a in archs]
+    first: dict[str, Any] = {}
+    for key, arch in zip([*keys_cells, *keys_archs], [*cells, *archs], strict=True):
+        first.setdefault(key, arch)
+    raw = dict(zip(first, np.asarray(proxy(list(first.values())), dtype=np.float64), strict=True))
+    reference = np.array([raw[k] for k in dict.fromkeys(keys_cells)])
+    s_cells = normal_scores(np.array([raw[k] for k in keys_cells]), reference)
+    s_archs = normal_scores(np.array([raw[k] for k in keys_archs]), reference)
+    return name, (s_cells, s_archs)
+
+
+@dataclass(frozen=True)
+class _PriorLine:
+    """``a + b·s``, least squares on the trials, with the covariance of ``(a, b)``."""
+
+    coef: np.ndarray
+    cov: np.ndarray
+
+    @classmethod
+    def fit(cls, s: np.ndarray, y: np.ndarray) -> _PriorLine:
+        D = np.column_stack([np.ones(len(s)), s])
+        coef, *_ = np.linalg.lstsq(D, y, rcond=None)
+        resid = y - D @ coef
+        sigma2 = float(resid @ resid) / max(len(y) - 2, 1)
+        return cls(coef, sigma2 * np.linalg.pinv(D.T @ D))
+
+    def predict(self, s: np.ndarray) -> np.ndarray:
+        return np.asarray(self.coef[0] + self.coef[1] * s)
+
+    def add_to(
+        self, mean: np.ndarray, std: np.ndarray, A: np.ndarray, s: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The functionals ``A.T @ (a + b·s + f)``: the line's part added to the mean of
+        ``A.T @ f`` and, as an independent term, its variance to the variance."""
+        V = np.column_stack([A.sum(axis=0), A.T @ s])
+        extra = np.einsum("ij,jk,ik->i", V, self.cov, V)
+        return mean + V @ self.coef, np.sqrt(std**2 + np.clip(extra, 0.0, None))
 
 
 def _effect(

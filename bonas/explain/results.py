@@ -36,7 +36,8 @@ def format_explanation(ex: Explanation, *, n_paths: int = 10) -> str:
     over = f"all {ex.n_cells:,} cells" if ex.exact else f"{ex.n_cells:,} cells drawn uniformly"
     lines = [
         f"objective {ex.objective} ({ex.objective_name}, {ex.direction}d): "
-        f"{ex.n_trials} finished trials, {ex.surrogate} on {ex.encoding}",
+        f"{ex.n_trials} finished trials, {ex.surrogate} on {ex.encoding}"
+        + (f", prior mean from {ex.prior}" if ex.prior else ""),
         f"effects over {over}, in the objective's units, with {pct} credible intervals; "
         f"mean over the cells {ex.mean[0]:.3f} [{ex.mean[1]:.3f}, {ex.mean[2]:.3f}]",
         "",
