@@ -327,6 +327,31 @@ def _white_table(rows: list[dict[str, Any]]) -> list[str]:
     return lines
 
 
+def _grid_line(rows: list[dict[str, Any]]) -> str:
+    """Which (table, mode, training size) blocks of the full grid have every variant ×
+    encoding, from the records; the rest are named as missing."""
+    want = {(v, e) for v in VARIANTS for e in ENCODINGS}
+    have: dict[tuple[str, str, int], set[tuple[str, str]]] = {}
+    for r in rows:
+        if r["train_size"] > 0:
+            key = (r["table"], r["mode"], r["train_size"])
+            have.setdefault(key, set()).add((r["surrogate"], r["encoding"]))
+    missing = [
+        f"{ds} {mode} n = {n}"
+        for ds in DATASETS
+        for mode in MODES
+        for n in SIZES
+        if not want <= have.get((f"nb201-{ds}", mode, n), set())
+    ]
+    if not missing:
+        return "Grid: complete (every variant × encoding, every table, mode and size)."
+    return (
+        f"Grid: **not complete** — {len(missing)} of {len(DATASETS) * len(MODES) * len(SIZES)} "
+        f"(table, mode, size) blocks lack a variant × encoding: {', '.join(missing)} "
+        "(`python benchmarks/surrogate_eval.py run` fills them in)."
+    )
+
+
 def cmd_report(ns: argparse.Namespace) -> None:
     from bonas.evaluation import plot_kendall_tau, plot_reliability, summarize
 
@@ -353,6 +378,8 @@ def cmd_report(ns: argparse.Namespace) -> None:
         "its predictions back to accuracy through the training values' quantiles (its NLL is "
         "not defined). `forest` is `examples/forest_surrogate.py`. Entries: mean ± standard "
         "deviation over the repeats.",
+        "",
+        _grid_line(rows),
         "",
     ]
     for table in tables:
