@@ -61,8 +61,8 @@ def transfer_sources(args: argparse.Namespace) -> tuple[Any, ...]:
         )
     sources: list[Any] = []
     for text in args.transfer_from:
-        if text.startswith("nb201:"):
-            sources.append(NB201Benchmark(dataset(text.removeprefix("nb201:"))))
+        if text.startswith("nb201:"):  # the dataset was checked with the options
+            sources.append(NB201Benchmark(text.removeprefix("nb201:")))
             continue
         name, at, url = text.partition("@")
         storage = parse_storage(url if at else args.storage)

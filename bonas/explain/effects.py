@@ -292,12 +292,10 @@ def explain(
         model: Any = registry.make(surrogate, **dict(surrogate_kwargs or {}))
     else:
         model = surrogate
-    proxy_name, scores = _prior_scores(space, prior, cells, archs)
-    line = None if scores is None else _PriorLine.fit(scores[1], y)
-    target = y if line is None or scores is None else y - line.predict(scores[1])
+    line = _PriorLine.fit(space, prior, cells, archs, y)  # None without a prior
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        model.fit(X_train, target)
+        model.fit(X_train, y if line is None else y - line.on_trials)
     X = encoder.encode([space.to_graph(a) for a in cells])
 
     # The features: one column per (parameter, value), then one per path.
@@ -310,8 +308,8 @@ def explain(
     present = np.where(counts > 0, counts, 1.0)
     A = np.hstack([np.full((n, 1), 1.0 / n), groups / present - 1.0 / n])
     mean, std = _linear_posterior(model, X, A, rng)
-    if line is not None and scores is not None:
-        mean, std = line.add_to(mean, std, A, scores[0])
+    if line is not None:
+        mean, std = line.add_to(mean, std, A)
     z = float(ndtri(0.5 + level / 2))
 
     effects: list[Effect] = []
@@ -366,62 +364,74 @@ def explain(
         exact=exact,
         surrogate=repr(model),
         encoding=repr(encoder),
-        prior=None if line is None else f"{proxy_name} (slope {line.coef[1]:.3g})",
+        prior=None if line is None else f"{line.name} (slope {line.coef[1]:.3g})",
         motifs_up=motifs_up,
         motifs_down=motifs_down,
     )
 
 
 def _prior_scores(
-    space: SearchSpace[Any], prior: Any, cells: Sequence[Any], archs: Sequence[Any]
-) -> tuple[str | None, tuple[np.ndarray, np.ndarray] | None]:
-    """The prior's name and its normal scores of ``cells`` and of ``archs`` (the trials'
-    cells), ranked among the classes of ``cells``; ``(None, None)`` without a prior."""
+    space: SearchSpace[Any], name: str, cells: Sequence[Any], archs: Sequence[Any]
+) -> tuple[np.ndarray, np.ndarray]:
+    """The proxy ``name``'s normal scores of ``cells`` and of ``archs`` (the trials' cells),
+    ranked among the classes of ``cells``; each class is scored once."""
     from bonas import proxies
     from bonas.surrogates.transforms import normal_scores
 
-    name = space.default_proxy if prior == "auto" else prior
-    if name is None:
-        return None, None
-    if not isinstance(name, str):
-        raise invalid("explain", "prior", "'auto', a registered proxy's name or None", prior)
-    proxy = proxies.make(name)
     keys_cells = [space.canonical(a) for a in cells]
     keys_archs = [space.canonical(a) for a in archs]
     first: dict[str, Any] = {}
     for key, arch in zip([*keys_cells, *keys_archs], [*cells, *archs], strict=True):
         first.setdefault(key, arch)
+    proxy = proxies.make(name)
     raw = dict(zip(first, np.asarray(proxy(list(first.values())), dtype=np.float64), strict=True))
     reference = np.array([raw[k] for k in dict.fromkeys(keys_cells)])
     s_cells = normal_scores(np.array([raw[k] for k in keys_cells]), reference)
     s_archs = normal_scores(np.array([raw[k] for k in keys_archs]), reference)
-    return name, (s_cells, s_archs)
+    return s_cells, s_archs
 
 
 @dataclass(frozen=True)
 class _PriorLine:
-    """``a + b·s``, least squares on the trials, with the covariance of ``(a, b)``."""
+    """``a + b·s``: a proxy's normal score ``s``, the line a least-squares fit to the
+    trials, with the covariance of ``(a, b)``."""
 
+    name: str
     coef: np.ndarray
     cov: np.ndarray
+    s_cells: np.ndarray
+    on_trials: np.ndarray  # the line's values at the trials' cells
 
     @classmethod
-    def fit(cls, s: np.ndarray, y: np.ndarray) -> _PriorLine:
-        D = np.column_stack([np.ones(len(s)), s])
+    def fit(
+        cls,
+        space: SearchSpace[Any],
+        prior: Any,
+        cells: Sequence[Any],
+        archs: Sequence[Any],
+        y: np.ndarray,
+    ) -> _PriorLine | None:
+        """The line of ``prior`` (``"auto"``: the space's default proxy; ``None``: none)
+        fitted to the trials' values ``y``; ``None`` without a prior."""
+        name = space.default_proxy if prior == "auto" else prior
+        if name is None:
+            return None
+        if not isinstance(name, str):
+            raise invalid("explain", "prior", "'auto', a registered proxy's name or None", prior)
+        s_cells, s_archs = _prior_scores(space, name, cells, archs)
+        D = np.column_stack([np.ones(len(s_archs)), s_archs])
         coef, *_ = np.linalg.lstsq(D, y, rcond=None)
         resid = y - D @ coef
         sigma2 = float(resid @ resid) / max(len(y) - 2, 1)
-        return cls(coef, sigma2 * np.linalg.pinv(D.T @ D))
-
-    def predict(self, s: np.ndarray) -> np.ndarray:
-        return np.asarray(self.coef[0] + self.coef[1] * s)
+        cov = sigma2 * np.linalg.pinv(D.T @ D)
+        return cls(name, coef, cov, s_cells, D @ coef)
 
     def add_to(
-        self, mean: np.ndarray, std: np.ndarray, A: np.ndarray, s: np.ndarray
+        self, mean: np.ndarray, std: np.ndarray, A: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray]:
-        """The functionals ``A.T @ (a + b·s + f)``: the line's part added to the mean of
-        ``A.T @ f`` and, as an independent term, its variance to the variance."""
-        V = np.column_stack([A.sum(axis=0), A.T @ s])
+        """The functionals ``A.T @ (a + b·s + f)`` over the cells: the line's part added to
+        the mean of ``A.T @ f`` and, as an independent term, its variance to the variance."""
+        V = np.column_stack([A.sum(axis=0), A.T @ self.s_cells])
         extra = np.einsum("ij,jk,ik->i", V, self.cov, V)
         return mean + V @ self.coef, np.sqrt(std**2 + np.clip(extra, 0.0, None))
 
