@@ -35,6 +35,7 @@ if str(HERE) not in sys.path:  # run as a script or loaded by the tests: find _r
 import _records  # noqa: E402
 
 RAW = HERE / "results" / "raw" / "explain_truth"
+STUDIES = RAW / "studies"
 OUT = HERE / "results" / "explain_truth.md"
 DATASETS = ("cifar10", "cifar100", "imagenet16-120")
 STRATEGIES = {"bonas": "BONASSampler (defaults)", "random": "Optuna RandomSampler"}
@@ -71,67 +72,107 @@ def score(effects: list[dict[str, Any]], true: dict[tuple[int, str], float]) -> 
     }
 
 
-def run_one(strategy: str, dataset: str, seed: int) -> list[dict[str, Any]]:
-    """One 200-trial study, explained after 50, 100 and 200 trials: one record per budget."""
+def _study_path(strategy: str, dataset: str, seed: int) -> Path:
+    return STUDIES / f"{strategy}__{dataset}__s{seed}{_records.SUFFIX}"
+
+
+def _quiet() -> None:
     os.environ["OMP_NUM_THREADS"] = "1"
     import optuna
     import torch
 
-    from bonas import BONASSampler
-    from bonas.explain import explain
-    from bonas.nb201.table import NB201Benchmark
-
     torch.set_num_threads(1)
     optuna.logging.set_verbosity(optuna.logging.WARNING)
+
+
+def make_study(strategy: str, dataset: str, seed: int) -> dict[str, Any]:
+    """One study of ``max(BUDGETS)`` trials: its trials' parameters and values, in order."""
+    _quiet()
+    import optuna
+
+    from bonas import BONASSampler
+    from bonas.nb201.table import NB201Benchmark
+
     bench = NB201Benchmark(dataset)
-    space = bench.space
     if strategy == "bonas":
-        sampler: optuna.samplers.BaseSampler = BONASSampler(space, seed=seed)
+        sampler: optuna.samplers.BaseSampler = BONASSampler(bench.space, seed=seed)
     else:
         sampler = optuna.samplers.RandomSampler(seed=seed)
     study = optuna.create_study(direction="maximize", sampler=sampler)
     started = time.perf_counter()
     study.optimize(bench.objective, n_trials=max(BUDGETS))
     search_s = time.perf_counter() - started
-    true = truth(dataset)
     trials = sorted(study.trials, key=lambda t: t.number)
-    records = []
-    for budget in BUDGETS:
-        started = time.perf_counter()
-        ex = explain(study, space, importance="none", trials=trials[:budget], seed=seed)
-        explain_s = time.perf_counter() - started
-        effects = [
-            {k: e.to_dict()[k] for k in ("edge", "op", "effect", "lower", "upper")}
-            for e in ex.effects
-        ]
-        records.append(
-            {
-                "strategy": strategy,
-                "dataset": dataset,
-                "seed": seed,
-                "budget": budget,
-                "n_cells": ex.n_cells,
-                "exact": ex.exact,
-                "level": ex.level,
-                "surrogate": ex.surrogate,
-                "encoding": ex.encoding,
-                "prior": ex.prior,
-                "effects": effects,
-                "truth": [true[(e["edge"], e["op"])] for e in effects],
-                **score(effects, true),
-                "search_s": search_s,
-                "explain_s": explain_s,
-            }
+    return {
+        "strategy": strategy,
+        "dataset": dataset,
+        "seed": seed,
+        "search_s": search_s,
+        "trials": [{"params": t.params, "value": t.value} for t in trials],
+    }
+
+
+def explain_study(study_record: dict[str, Any], budget: int) -> dict[str, Any]:
+    """The explanation of the first ``budget`` trials of a study record, scored."""
+    _quiet()
+    import optuna
+
+    from bonas.explain import explain
+    from bonas.nb201.table import NB201Benchmark
+
+    dataset, seed = study_record["dataset"], study_record["seed"]
+    space = NB201Benchmark(dataset).space
+    distributions = space.distributions()
+    trials = [
+        optuna.trial.create_trial(
+            params=t["params"], distributions=distributions, value=t["value"]
         )
-    return records
+        for t in study_record["trials"][:budget]
+    ]
+    study = optuna.create_study(direction="maximize")
+    true = truth(dataset)
+    started = time.perf_counter()
+    ex = explain(study, space, importance="none", trials=trials, seed=seed)
+    explain_s = time.perf_counter() - started
+    effects = [
+        {k: e.to_dict()[k] for k in ("edge", "op", "effect", "lower", "upper")} for e in ex.effects
+    ]
+    return {
+        "strategy": study_record["strategy"],
+        "dataset": dataset,
+        "seed": seed,
+        "budget": budget,
+        "n_cells": ex.n_cells,
+        "exact": ex.exact,
+        "level": ex.level,
+        "surrogate": ex.surrogate,
+        "encoding": ex.encoding,
+        "prior": ex.prior,
+        "effects": effects,
+        "truth": [true[(e["edge"], e["op"])] for e in effects],
+        **score(effects, true),
+        "search_s": study_record["search_s"],
+        "explain_s": explain_s,
+    }
 
 
-def _run_and_save(strategy: str, dataset: str, seed: int) -> str:
-    records = run_one(strategy, dataset, seed)
-    facts = _records.machine_facts()
-    for record in records:
-        record["machine"] = facts
-        _records.save(_path(strategy, dataset, seed, record["budget"]), record)
+def _run_and_save(strategy: str, dataset: str, seed: int, explain_too: bool) -> str:
+    """The study's record (made unless it exists) and, with ``explain_too``, the
+    explanations of its budgets that have no record yet."""
+    path = _study_path(strategy, dataset, seed)
+    if path.exists():
+        (study_record,) = _records.load([path])
+    else:
+        study_record = make_study(strategy, dataset, seed)
+        study_record["machine"] = _records.machine_facts()
+        _records.save(path, study_record)
+    if explain_too:
+        for budget in BUDGETS:
+            out = _path(strategy, dataset, seed, budget)
+            if not out.exists():
+                record = explain_study(study_record, budget)
+                record["machine"] = _records.machine_facts()
+                _records.save(out, record)
     return f"{strategy} {dataset} seed {seed}"
 
 
@@ -143,19 +184,27 @@ def cmd_run(ns: argparse.Namespace) -> None:
     unknown = [d for d in datasets if d not in DATASETS]
     if unknown:
         raise SystemExit(f"unknown datasets {unknown}; choose from {list(DATASETS)}")
+    explain_too = ns.command == "run"
+
+    def missing(s: str, d: str, seed: int) -> bool:
+        if not _study_path(s, d, seed).exists():
+            return True
+        return explain_too and not all(_path(s, d, seed, b).exists() for b in BUDGETS)
+
     jobs = [
         (s, d, seed)
         for d in datasets
         for seed in range(ns.first_seed, ns.first_seed + ns.seeds)
         for s in strategies
-        if not all(_path(s, d, seed, b).exists() for b in BUDGETS)
+        if missing(s, d, seed)
     ]
     print(f"{len(jobs)} studies to do", flush=True)
     if not jobs:
         return
-    RAW.mkdir(parents=True, exist_ok=True)
+    STUDIES.mkdir(parents=True, exist_ok=True)
     with ProcessPoolExecutor(max_workers=ns.jobs) as pool:
-        for future in as_completed([pool.submit(_run_and_save, *job) for job in jobs]):
+        futures = [pool.submit(_run_and_save, *job, explain_too) for job in jobs]
+        for future in as_completed(futures):
             print("done", future.result(), flush=True)
 
 
@@ -273,15 +322,16 @@ def cmd_report(ns: argparse.Namespace) -> None:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
-    r = sub.add_parser("run")
-    r.add_argument("--strategies", default="all", help="'all' or names separated by ';'")
-    r.add_argument("--datasets", default=",".join(DATASETS))
-    r.add_argument("--seeds", type=int, default=20)
-    r.add_argument("--first-seed", type=int, default=0)
-    r.add_argument("--jobs", type=int, default=2)
+    for name in ("run", "studies"):
+        r = sub.add_parser(name)
+        r.add_argument("--strategies", default="all", help="'all' or names separated by ';'")
+        r.add_argument("--datasets", default=",".join(DATASETS))
+        r.add_argument("--seeds", type=int, default=20)
+        r.add_argument("--first-seed", type=int, default=0)
+        r.add_argument("--jobs", type=int, default=2)
     sub.add_parser("report")
     ns = parser.parse_args(argv)
-    {"run": cmd_run, "report": cmd_report}[ns.command](ns)
+    {"run": cmd_run, "studies": cmd_run, "report": cmd_report}[ns.command](ns)
 
 
 if __name__ == "__main__":
