@@ -148,6 +148,9 @@ def explain_study(study_record: dict[str, Any], budget: int) -> dict[str, Any]:
         "surrogate": ex.surrogate,
         "encoding": ex.encoding,
         "prior": ex.prior,
+        "mismatch": ex.mismatch,
+        "mismatch_limit": ex.mismatch_limit,
+        "uniform": ex.uniform,
         "effects": effects,
         "truth": [true[(e["edge"], e["op"])] for e in effects],
         **score(effects, true),
@@ -218,8 +221,9 @@ def _prior_name(record: dict[str, Any]) -> str:
 def _table(records: list[dict[str, Any]]) -> list[str]:
     lines = [
         "| strategy | dataset | trials | seeds | Spearman: median (min–max) | share of true "
-        "effects inside the 90 % intervals | mean interval width | explain time (s) |",
-        "|---|---|---:|---:|---:|---:|---:|---:|",
+        "effects inside the 90 % intervals | mean interval width | flagged not uniform | "
+        "explain time (s) |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     groups: dict[tuple[str, str, int], list[dict[str, Any]]] = {}
     for r in records:
@@ -235,8 +239,36 @@ def _table(records: list[dict[str, Any]]) -> list[str]:
         lines.append(
             f"| {STRATEGIES[strategy]} | {dataset} | {budget} | {len(rs)} | "
             f"{np.median(rho):.2f} ({min(rho):.2f}–{max(rho):.2f}) | "
-            f"{inside / total:.1%} ({int(inside)}/{total}) | {width:.2f} | "
+            f"{inside / total:.1%} ({int(inside)}/{total}) | {width:.2f} | {_flagged(rs)} | "
             f"{np.median([r['explain_s'] for r in rs]):.1f} |"
+        )
+    return lines
+
+
+def _flagged(records: list[dict[str, Any]]) -> str:
+    """How many of the explanations said their trials are not a uniform sample."""
+    known = [r for r in records if "uniform" in r]
+    if not known:
+        return "not recorded"
+    return f"{sum(not r['uniform'] for r in known)}/{len(known)}"
+
+
+def _flag_check(records: list[dict[str, Any]]) -> list[str]:
+    """The coverage of the explanations the flag marked, and of the others."""
+    lines = []
+    for label, flagged in (("flagged not uniform", True), ("not flagged", False)):
+        rs = [r for r in records if "uniform" in r and (not r["uniform"]) == flagged]
+        if not rs:
+            lines.append(f"- {label}: no explanation")
+            continue
+        inside = sum(r["coverage"] * len(r["effects"]) for r in rs)
+        total = sum(len(r["effects"]) for r in rs)
+        mismatch = [r["mismatch"] for r in rs]
+        lines.append(
+            f"- {label}: {len(rs)} explanations (mismatch {min(mismatch):.2f}–"
+            f"{max(mismatch):.2f}), coverage of the 90 % intervals {inside / total:.1%} "
+            f"({int(inside)}/{total}), median Spearman "
+            f"{np.median([r['spearman'] for r in rs]):.2f}"
         )
     return lines
 
@@ -309,6 +341,17 @@ def cmd_report(ns: argparse.Namespace) -> None:
         ]
     lines += ["", "## The goals at 100 trials", "", *_goals(records)]
     lines += ["", "## Every budget", "", *_table(records)]
+    lines += [
+        "",
+        "## Does the explanation say when its intervals fail?",
+        "",
+        "`explain` flags trials that are not a uniform sample of the space (`uniform` is "
+        "false): the total variation distance between the trials' and the space's frequencies "
+        "of each edge's operations, averaged over the edges (the mismatch), is above what "
+        "99.9 % of uniform draws of as many cells give. Over every budget and table:",
+        "",
+        *_flag_check(records),
+    ]
     lines += [
         "",
         "Mean interval width: the mean width of the 90 % intervals, in accuracy points. "

@@ -59,6 +59,8 @@ MIN_TRIALS = 10
 IMPORTANCE_EVALUATORS: tuple[str, ...] = ("auto", "fanova", "ped_anova", "none")
 # A path feature is reported only where at least this many cells of the set have it.
 _MIN_GROUP = 5
+# Trials whose mismatch exceeds this quantile of uniform draws' are flagged as not uniform.
+_MISMATCH_QUANTILE = 0.999
 
 
 @dataclass(frozen=True)
@@ -122,6 +124,15 @@ class Explanation:
             the largest effects first (at most ``n_motifs``).
         motifs_down: Those whose interval lies below zero, the most negative first.
         prior: The proxy that was the model's prior mean and its fitted slope, or ``None``.
+        mismatch: How far the trials are from a uniform sample of the cells: the total
+            variation distance between the frequencies of each parameter's values among the
+            trials and among the cells, averaged over the parameters (0: the same frequencies;
+            1: no value in common).
+        mismatch_limit: The mismatch that uniform draws of as many cells exceed in 0.1 % of
+            cases (2,000 draws with ``seed``). Above it the trials are not a uniform sample (a
+            search's trials crowd where the objective is good): the effects then average over
+            cells unlike any trial, and their intervals are narrower than the error
+            (``benchmarks/results/explain_truth.md``).
     """
 
     objective: int
@@ -141,6 +152,15 @@ class Explanation:
     motifs_up: list[Effect] = field(default_factory=list)
     motifs_down: list[Effect] = field(default_factory=list)
     prior: str | None = None
+    mismatch: float = 0.0
+    mismatch_limit: float = 1.0
+
+    @property
+    def uniform(self) -> bool:
+        """Whether the trials look like a uniform sample of the cells
+        (``mismatch <= mismatch_limit``): only then do the intervals average over cells like
+        the trials."""
+        return self.mismatch <= self.mismatch_limit
 
     def effect(self, edge: int, op: str) -> Effect:
         """The effect of value ``op`` of the parameter at index ``edge``.
@@ -166,6 +186,9 @@ class Explanation:
             "surrogate": self.surrogate,
             "encoding": self.encoding,
             "prior": self.prior,
+            "mismatch": self.mismatch,
+            "mismatch_limit": self.mismatch_limit,
+            "uniform": self.uniform,
             "mean": {"mean": self.mean[0], "lower": self.mean[1], "upper": self.mean[2]},
             "effects": [e.to_dict() for e in self.effects],
             "paths": [e.to_dict() for e in self.paths],
@@ -300,6 +323,20 @@ def explain(
 
     # The features: one column per (parameter, value), then one per path.
     op_columns, op_meta = _parameter_groups(space, cells)
+    mismatch, mismatch_limit = _mismatch(
+        space, archs, op_columns, op_meta, np.random.default_rng(seed)
+    )
+    if mismatch > mismatch_limit:
+        _log.warning(
+            "The trials are not a uniform sample of the space: their parameters' values differ "
+            "in frequency from the cells' by %.2f (uniform draws of %d cells: at most %.2f in "
+            "99.9 %% of cases). The effects average over cells unlike any trial, so their "
+            "intervals are narrower than the error; explain uniform trials (e.g. a "
+            "RandomSampler study) for effects over the whole space.",
+            mismatch,
+            len(archs),
+            mismatch_limit,
+        )
     path_columns, path_names = _path_groups(space, cells)
     groups = np.hstack([op_columns, path_columns])
     counts = groups.sum(axis=0)
@@ -365,6 +402,8 @@ def explain(
         surrogate=repr(model),
         encoding=repr(encoder),
         prior=None if line is None else f"{line.name} (slope {line.coef[1]:.3g})",
+        mismatch=mismatch,
+        mismatch_limit=mismatch_limit,
         motifs_up=motifs_up,
         motifs_down=motifs_down,
     )
@@ -516,6 +555,36 @@ def _parameter_groups(
             if j is not None:
                 columns[i, j] = 1.0
     return columns, meta
+
+
+def _mismatch(
+    space: SearchSpace[Any],
+    archs: Sequence[Any],
+    columns: np.ndarray,
+    meta: Sequence[tuple[int, str, str]],
+    rng: np.random.Generator,
+    n_draws: int = 2000,
+) -> tuple[float, float]:
+    """The total variation distance between the trials' and the cells' frequencies of each
+    parameter's values, averaged over the parameters; and its :data:`_MISMATCH_QUANTILE`
+    quantile over ``n_draws`` uniform draws (with replacement) of as many cells."""
+    parameter = np.array([m[0] for m in meta])
+    edges = np.unique(parameter)
+    if len(edges) == 0:
+        return 0.0, 1.0
+    onehot = (parameter[None, :] == edges[:, None]).astype(np.float64)  # (parameters, values)
+    reference = columns.mean(axis=0)
+
+    def distance(frequencies: np.ndarray) -> np.ndarray:
+        return 0.5 * (np.abs(frequencies - reference) @ onehot.T).mean(axis=-1)
+
+    trial_columns, _ = _parameter_groups(space, archs)
+    drawn = [
+        distance(columns[rng.integers(0, len(columns), size=(chunk, len(archs)))].mean(axis=1))
+        for chunk in [250] * (n_draws // 250)
+    ]
+    limit = float(np.quantile(np.concatenate(drawn), _MISMATCH_QUANTILE))
+    return float(distance(trial_columns.mean(axis=0))), limit
 
 
 def _path_groups(space: SearchSpace[Any], cells: Sequence[Any]) -> tuple[np.ndarray, list[str]]:

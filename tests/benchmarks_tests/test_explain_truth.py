@@ -52,6 +52,8 @@ def test_the_report_is_written_from_the_records_only(
                 "explain_s": 2.0,
                 "surrogate": "GP",
                 "encoding": "enc",
+                "mismatch": 0.08 if seed == 0 else 0.4,
+                "uniform": seed == 0,
             },
         )
     bench.main(["report"])
@@ -59,5 +61,11 @@ def test_the_report_is_written_from_the_records_only(
     assert "A slice of the grid" in text
     assert "median Spearman 0.91 (goal ≥ 0.9: met); coverage 85.0% (goal 85%–95%: met)" in text
     assert (
-        "| Optuna RandomSampler | cifar10 | 100 | 2 | 0.91 (0.85–0.97) | 85.0% (17/20) |" in text
+        "| Optuna RandomSampler | cifar10 | 100 | 2 | 0.91 (0.85–0.97) | 85.0% (17/20) | "
+        "2.00 | 1/2 |" in text
     )
+    assert (
+        "- flagged not uniform: 1 explanations (mismatch 0.40–0.40), coverage of the 90 % "
+        "intervals 80.0% (8/10), median Spearman 0.85" in text
+    )
+    assert "- not flagged: 1 explanations (mismatch 0.08–0.08), coverage" in text

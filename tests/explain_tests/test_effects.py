@@ -242,3 +242,34 @@ def test_the_proxy_prior_explains_what_a_search_never_tried() -> None:
     assert with_prior.prior is not None
     assert with_prior.prior.startswith("synflow")
     assert rho(with_prior) > rho(plain) + 0.1
+
+
+def test_a_searchs_trials_are_flagged_as_not_a_uniform_sample(
+    decisive_study: optuna.Study, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Uniform trials (the random study) are within the limit of uniform draws; the 30 best
+    cells of the same table (all with a 3x3 convolution on edge 3) are far above it, and the
+    text, the JSON form and the log say so."""
+    space = NB201Space()
+    uniform = explain(decisive_study, space, n_cells=500, importance="none")
+    assert uniform.uniform
+    assert 0.0 < uniform.mismatch <= uniform.mismatch_limit < 0.3
+    assert "NOT a uniform sample" not in format_explanation(uniform)
+
+    best = sorted(space.enumerate(), key=_decisive_value)[-30:]
+    study = optuna.create_study(direction="maximize")
+    for arch in best:
+        study.add_trial(
+            optuna.trial.create_trial(
+                params=space.to_params(arch),
+                distributions=space.distributions(),
+                value=_decisive_value(arch),
+            )
+        )
+    with caplog.at_level("WARNING", logger="bonas.explain.effects"):
+        searched = explain(study, space, n_cells=500, importance="none")
+    assert not searched.uniform
+    assert searched.mismatch > 2 * searched.mismatch_limit
+    assert searched.to_dict()["uniform"] is False
+    assert "NOT a uniform sample" in format_explanation(searched)
+    assert "not a uniform sample of the space" in caplog.text
