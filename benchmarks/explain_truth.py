@@ -2,20 +2,24 @@
 each edge is known exactly, so the explained effects and their intervals can be checked.
 
     python benchmarks/explain_truth.py run --datasets cifar10 --seeds 3 --jobs 1
+    python benchmarks/explain_truth.py studies              # the grid's 120 studies only
     python benchmarks/explain_truth.py run                  # the full grid: 20 seeds, 3 tables
     python benchmarks/explain_truth.py report
 
 The true effect of op ``o`` on edge ``e`` is the mean accuracy of the cells with ``o`` on ``e``
-minus the mean of all cells, over all 15,625 cells of the table (mean mode). ``run`` makes one
+minus the mean of all cells, over all 15,625 cells of the table (mean mode). ``studies`` makes one
 study per (strategy, dataset, seed) — the default ``BONASSampler`` (``bonas``) or Optuna's
-``RandomSampler`` (``random``), 200 trials in mean mode — and explains its first 50, 100 and
-200 trials with :func:`bonas.explain.explain` at its defaults (the GP on the sampler's encoding,
-raw accuracies, every cell of the space, 90 % intervals; no importances). One record per
-(strategy, dataset, seed, budget) under ``benchmarks/results/raw/explain_truth/``: the 30
-explained effects with their intervals, the true ones, the Spearman correlation between them
-and the share of true effects inside the intervals; existing records are skipped. ``report``
-writes ``benchmarks/results/explain_truth.md`` from the records only. One process per study,
-one thread.
+``RandomSampler`` (``random``), 200 trials in mean mode — and keeps its trials' parameters and
+values as a record under ``studies/``; ``run`` does the same where a study has no record yet, then
+explains its first 50, 100 and 200 trials with :func:`bonas.explain.explain` at its defaults (the
+GP on the sampler's encoding, raw accuracies, every cell of the space, 90 % intervals; no
+importances). One record per (strategy, dataset, seed, budget) under
+``benchmarks/results/raw/explain_truth/``: the 30 explained effects with their intervals, the true
+ones, the Spearman correlation between them, the share of true effects inside the intervals and the
+explanation's mismatch (whether it flagged the trials as not a uniform sample); existing records
+are skipped (delete an explanation's records to make them again from the kept study). ``report``
+writes ``benchmarks/results/explain_truth.md`` from the records only. One process per study, one
+thread.
 """
 
 from __future__ import annotations
