@@ -74,6 +74,9 @@ def test_explain_json_lists_every_edge_and_op(tmp_path: Path) -> None:
     assert all(e["lower"] <= e["effect"] <= e["upper"] for e in ex["effects"])
     assert ex["paths"]
     assert ex["importances"]
+    # 25 uniform (RandomSampler) trials: within the limit of uniform draws.
+    assert ex["uniform"] is True
+    assert 0.0 < ex["mismatch"] <= ex["mismatch_limit"]
     assert (out / "explain.png").read_bytes()[:4] == b"\x89PNG"
 
 
