@@ -32,6 +32,7 @@ pre { background: #f6f8fa; padding: 0.8em; overflow-x: auto; font-size: 0.8em; }
 img { max-width: 100%; } .cells { display: flex; flex-wrap: wrap; gap: 1em; }
 .cell { border: 1px solid #ddd; padding: 0.4em; max-width: 520px; }
 .cell svg { width: 100%; height: auto; } .note { color: #555; font-size: 0.9em; }
+.warn { background: #fff4e0; border-left: 4px solid #e08a00; padding: 0.5em 0.8em; }
 """
 
 
@@ -97,8 +98,17 @@ def write_html(
     for ex in explanations:
         figure = out / f".explain-{ex.objective}.png"
         plot_effects(ex, figure)
+        parts.append(f"<h3>{html.escape(ex.objective_name)} ({ex.direction}d)</h3>")
+        if not ex.uniform:
+            parts.append(
+                '<p class="warn" id="not-uniform">The trials are not a uniform sample of the '
+                f"space (mismatch {ex.mismatch:.2f}; uniform draws: at most "
+                f"{ex.mismatch_limit:.2f}): a search's trials crowd where the objective is "
+                "good, so these effects say what separates the cells like those tried, and "
+                "their intervals are narrower than their error over the whole space. Explain "
+                "a study of uniform trials for effects over the space.</p>"
+            )
         parts += [
-            f"<h3>{html.escape(ex.objective_name)} ({ex.direction}d)</h3>",
             _png(figure),
             f"<pre>{html.escape(format_explanation(ex))}</pre>",
         ]

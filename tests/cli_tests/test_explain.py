@@ -11,6 +11,7 @@ import tempfile
 import warnings
 from pathlib import Path
 
+import numpy as np
 import optuna
 import pytest
 
@@ -146,6 +147,49 @@ def test_report_draws_the_best_cells(tmp_path: Path) -> None:
     arch = "|".join(best.params[f"edge_{t}_{f}"] for t, f in ((1, 0), (2, 0), (2, 1)))
     assert arch.split("|")[0] in (cells / "best-1.svg").read_text()
     assert "html" not in data["files"]
+
+
+def test_the_html_page_warns_when_the_trials_are_a_search_s(tmp_path: Path) -> None:
+    """The 20 best cells of the table are a search's trials, not a uniform sample: the page
+    says so above the effects. A random study's page does not."""
+    from bonas.nb201.table import NB201Benchmark
+
+    bench = NB201Benchmark("cifar10")
+    space = bench.space
+    cells = list(space.enumerate())
+    url = f"sqlite:///{tmp_path / 'best.db'}"
+    study = optuna.create_study(storage=url, study_name="best", direction="maximize")
+    study.set_user_attr("bonas:benchmark", {**SPEC, "sampler": "bonas"})
+    for i in np.argsort(-np.asarray(bench.mean_accuracies))[:20]:
+        study.add_trial(
+            optuna.trial.create_trial(
+                params=space.to_params(cells[i]),
+                distributions=space.distributions(),
+                value=float(bench.mean_accuracies[i]),
+            )
+        )
+    random_url, _ = _study(tmp_path, 20)
+    pages = {}
+    for name, storage in (("best", url), ("random", random_url)):
+        out = tmp_path / name
+        data = json.loads(
+            check_ok(
+                run(
+                    "report",
+                    "--storage",
+                    storage,
+                    "--out",
+                    str(out),
+                    "--json",
+                    "--html",
+                    cwd=tmp_path,
+                )
+            ).stdout  # fmt: skip
+        )
+        pages[name] = Path(data["files"]["html"]).read_text()
+    assert 'id="not-uniform"' in pages["best"]
+    assert "not a uniform sample" in pages["best"]
+    assert 'id="not-uniform"' not in pages["random"]
 
 
 # -- the HTML page in a real browser -------------------------------------------------------------
