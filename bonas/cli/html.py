@@ -99,15 +99,8 @@ def write_html(
         figure = out / f".explain-{ex.objective}.png"
         plot_effects(ex, figure)
         parts.append(f"<h3>{html.escape(ex.objective_name)} ({ex.direction}d)</h3>")
-        if not ex.uniform:
-            parts.append(
-                '<p class="warn" id="not-uniform">The trials are not a uniform sample of the '
-                f"space (mismatch {ex.mismatch:.2f}; uniform draws: at most "
-                f"{ex.mismatch_limit:.2f}): a search's trials crowd where the objective is "
-                "good, so these effects say what separates the cells like those tried, and "
-                "their intervals are narrower than their error over the whole space. Explain "
-                "a study of uniform trials for effects over the space.</p>"
-            )
+        if ex.warning is not None:
+            parts.append(f'<p class="warn" id="not-uniform">{html.escape(ex.warning)}</p>')
         parts += [
             _png(figure),
             f"<pre>{html.escape(format_explanation(ex))}</pre>",

@@ -162,6 +162,21 @@ class Explanation:
         the trials."""
         return self.mismatch <= self.mismatch_limit
 
+    @property
+    def warning(self) -> str | None:
+        """What to say of intervals whose trials are not a uniform sample (``None`` where they
+        are): the one wording of the log, the text table and the HTML page."""
+        if self.uniform:
+            return None
+        return (
+            "The trials are not a uniform sample of the space: their parameters' values differ "
+            f"in frequency from the cells' by {self.mismatch:.2f} (uniform draws of "
+            f"{self.n_trials} cells: at most {self.mismatch_limit:.2f} in 99.9 % of cases). "
+            "A search's trials crowd where the objective is good, so the effects average over "
+            "cells unlike any trial and their intervals are narrower than their error; explain "
+            "uniform trials (e.g. a RandomSampler study) for effects over the whole space."
+        )
+
     def effect(self, edge: int, op: str) -> Effect:
         """The effect of value ``op`` of the parameter at index ``edge``.
 
@@ -326,17 +341,6 @@ def explain(
     mismatch, mismatch_limit = _mismatch(
         space, archs, op_columns, op_meta, np.random.default_rng(seed)
     )
-    if mismatch > mismatch_limit:
-        _log.warning(
-            "The trials are not a uniform sample of the space: their parameters' values differ "
-            "in frequency from the cells' by %.2f (uniform draws of %d cells: at most %.2f in "
-            "99.9 %% of cases). The effects average over cells unlike any trial, so their "
-            "intervals are narrower than the error; explain uniform trials (e.g. a "
-            "RandomSampler study) for effects over the whole space.",
-            mismatch,
-            len(archs),
-            mismatch_limit,
-        )
     path_columns, path_names = _path_groups(space, cells)
     groups = np.hstack([op_columns, path_columns])
     counts = groups.sum(axis=0)
@@ -386,7 +390,7 @@ def explain(
 
     importances, evaluator = _importances(study, space, used, objective, importance, seed)
     name = objective_name or objective_names(study)[objective]
-    return Explanation(
+    explanation = Explanation(
         objective=objective,
         objective_name=name,
         direction=study.directions[objective].name.lower(),
@@ -407,6 +411,9 @@ def explain(
         motifs_up=motifs_up,
         motifs_down=motifs_down,
     )
+    if explanation.warning is not None:
+        _log.warning("%s", explanation.warning)
+    return explanation
 
 
 def _prior_scores(
@@ -564,27 +571,32 @@ def _mismatch(
     meta: Sequence[tuple[int, str, str]],
     rng: np.random.Generator,
     n_draws: int = 2000,
+    chunk: int = 250,
 ) -> tuple[float, float]:
     """The total variation distance between the trials' and the cells' frequencies of each
     parameter's values, averaged over the parameters; and its :data:`_MISMATCH_QUANTILE`
-    quantile over ``n_draws`` uniform draws (with replacement) of as many cells."""
-    parameter = np.array([m[0] for m in meta])
-    edges = np.unique(parameter)
-    if len(edges) == 0:
+    quantile over ``n_draws`` uniform draws (with replacement) of as many cells, drawn
+    ``chunk`` at a time."""
+    index = np.array([m[0] for m in meta])  # each value column's parameter
+    parameters = np.unique(index)
+    if len(parameters) == 0:
         return 0.0, 1.0
-    onehot = (parameter[None, :] == edges[:, None]).astype(np.float64)  # (parameters, values)
+    member = (index[None, :] == parameters[:, None]).astype(np.float64)  # (params, columns)
     reference = columns.mean(axis=0)
 
     def distance(frequencies: np.ndarray) -> np.ndarray:
-        return 0.5 * (np.abs(frequencies - reference) @ onehot.T).mean(axis=-1)
+        return 0.5 * (np.abs(frequencies - reference) @ member.T).mean(axis=-1)
 
+    drawn = np.concatenate(
+        [
+            distance(columns[rng.integers(0, len(columns), (chunk, len(archs)))].mean(axis=1))
+            for _ in range(n_draws // chunk)
+        ]
+    )
     trial_columns, _ = _parameter_groups(space, archs)
-    drawn = [
-        distance(columns[rng.integers(0, len(columns), size=(chunk, len(archs)))].mean(axis=1))
-        for chunk in [250] * (n_draws // 250)
-    ]
-    limit = float(np.quantile(np.concatenate(drawn), _MISMATCH_QUANTILE))
-    return float(distance(trial_columns.mean(axis=0))), limit
+    return float(distance(trial_columns.mean(axis=0))), float(
+        np.quantile(drawn, _MISMATCH_QUANTILE)
+    )
 
 
 def _path_groups(space: SearchSpace[Any], cells: Sequence[Any]) -> tuple[np.ndarray, list[str]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -40,17 +41,15 @@ def format_explanation(ex: Explanation, *, n_paths: int = 10) -> str:
         + (f", prior mean from {ex.prior}" if ex.prior else ""),
         f"effects over {over}, in the objective's units, with {pct} credible intervals; "
         f"mean over the cells {ex.mean[0]:.3f} [{ex.mean[1]:.3f}, {ex.mean[2]:.3f}]",
-        f"trials against the cells: their parameters' value frequencies differ by "
-        f"{ex.mismatch:.2f} (uniform draws of as many cells: at most {ex.mismatch_limit:.2f} "
-        "in 99.9 % of cases)",
     ]
-    if not ex.uniform:
-        lines += [
-            "  NOT a uniform sample (a search's trials crowd where the objective is good): the "
-            "effects average over cells",
-            "  unlike any trial, and the intervals are narrower than the error; explain "
-            "uniform trials for effects over the space.",
-        ]
+    if ex.warning is None:
+        lines.append(
+            f"trials against the cells: their parameters' value frequencies differ by "
+            f"{ex.mismatch:.2f} (uniform draws of as many cells: at most "
+            f"{ex.mismatch_limit:.2f} in 99.9 % of cases)"
+        )
+    else:
+        lines += textwrap.wrap(f"NOT a uniform sample. {ex.warning}", width=96)
     lines += [
         "",
         f"{'edge':>4}  {'parameter':<12} {'op':<16} {'effect':>9}  {pct + ' interval':>20}",
